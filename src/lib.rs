@@ -1,0 +1,9 @@
+//! upsell-sync: pulls a shop's products and orders, computes cross-sells, upsells,
+//! downsells, related items, bundles, volume hints and replenishment intervals, and
+//! writes them back where storefronts read them.
+//!
+//! Data flows one way: platform → [`store`] → [`recommend`] → push; the server reads.
+//! See DESIGN.md for the map from behaviour to module.
+
+pub mod model;
+pub mod recommend;
