@@ -5,5 +5,7 @@
 //! Data flows one way: platform → [`store`] → [`recommend`] → push; the server reads.
 //! See DESIGN.md for the map from behaviour to module.
 
+pub mod commands;
+pub mod import;
 pub mod model;
 pub mod recommend;

@@ -363,6 +363,8 @@ pub enum LinkSource {
     CategoryFallback,
     /// Same kind of item by title, tags and vendor (upsell, downsell, related).
     Content,
+    /// Cold start with no category to go on: one of the shop's best-sellers.
+    Popular,
     /// Put there by a merchant rule.
     Pinned,
 }
@@ -398,6 +400,7 @@ impl Explanation {
             LinkSource::CategoryFallback => {
                 parts.push("often bought with items of this category".to_owned());
             }
+            LinkSource::Popular => parts.push("a best-seller in this shop".to_owned()),
             LinkSource::Content => {
                 parts.push(format!("{:.0}% similar", self.similarity * 100.0));
             }
