@@ -6,6 +6,9 @@
 //! See DESIGN.md for the map from behaviour to module.
 
 pub mod commands;
+pub mod config;
 pub mod import;
 pub mod model;
 pub mod recommend;
+pub mod sim;
+pub mod store;

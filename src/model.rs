@@ -2,7 +2,7 @@
 //! recommend. Shopify and WooCommerce map their wire types into these; the store keeps
 //! them; the recommender reads them. Nothing here knows about HTTP or sled.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -241,6 +241,9 @@ pub struct CustomerHash(pub [u8; 16]);
 impl CustomerHash {
     /// Hashes a platform customer key (an id, or for guests their billing email) with
     /// the install's secret salt: HMAC-SHA256, truncated to 128 bits.
+    ///
+    /// # Panics
+    /// Never: HMAC accepts keys of any length.
     #[must_use]
     pub fn new(salt: &InstallSalt, customer_key: &str) -> Self {
         // HMAC accepts keys of any length, so this cannot fail.
@@ -415,7 +418,7 @@ impl Explanation {
             };
             let mut text = format!("bought together in {orders} {noun}");
             if self.lift > 1.0 {
-                text.push_str(&format!(", {:.1}× more often than chance", self.lift));
+                let _ = write!(text, ", {:.1}× more often than chance", self.lift);
             }
             parts.push(text);
         }
@@ -582,7 +585,7 @@ mod tests {
             co_orders: 42.2,
             anchor_orders: 100.0,
             confidence: 0.42,
-            lift: 3.14,
+            lift: 3.1,
             price_ratio: Some(0.88),
             similarity: 0.0,
         };

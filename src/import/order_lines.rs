@@ -160,30 +160,27 @@ pub fn parse(
             reason: e.to_string(),
         })?
         .clone();
-    let find =
-        |field: &'static str, column: &str, required: bool| -> Result<Option<usize>, ImportError> {
-            match header
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(column))
-            {
-                Some(i) => Ok(Some(i)),
-                None if !required => Ok(None),
-                None => Err(ImportError::MissingColumn {
-                    path: name.into(),
-                    field,
-                    column: column.into(),
-                    header: header.iter().collect::<Vec<_>>().join(","),
-                }),
-            }
-        };
+    let find = |column: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(column))
+    };
+    let need = |field: &'static str, column: &str| {
+        find(column).ok_or_else(|| ImportError::MissingColumn {
+            path: name.into(),
+            field,
+            column: column.into(),
+            header: header.iter().collect::<Vec<_>>().join(","),
+        })
+    };
     let layout = Layout {
-        order: find("order", &columns.order, true)?.expect("required"),
-        product: find("product", &columns.product, true)?.expect("required"),
-        title: find("title", &columns.title, false)?,
-        quantity: find("quantity", &columns.quantity, true)?.expect("required"),
-        time: find("time", &columns.time, true)?.expect("required"),
-        unit_price: find("unit-price", &columns.unit_price, true)?.expect("required"),
-        customer: find("customer", &columns.customer, false)?,
+        order: need("order", &columns.order)?,
+        product: need("product", &columns.product)?,
+        title: find(&columns.title),
+        quantity: need("quantity", &columns.quantity)?,
+        time: need("time", &columns.time)?,
+        unit_price: need("unit-price", &columns.unit_price)?,
+        customer: find(&columns.customer),
     };
     let mut builder = Builder::new(salt);
     let mut record = csv::StringRecord::new();
@@ -327,7 +324,7 @@ impl<'a> Builder<'a> {
                 last_sold: at,
             });
         if !title.is_empty() && (seen.title.is_empty() || at >= seen.titled_at) {
-            seen.title = title.to_owned();
+            title.clone_into(&mut seen.title);
             seen.titled_at = at;
         }
         seen.prices.push(price);

@@ -35,6 +35,7 @@ pub(crate) struct Basket {
 
 /// All counted orders and their sums.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_field_names)] // `baskets`, `item_baskets`: the names say what they hold.
 pub struct Baskets {
     as_of: i64,
     half_life_secs: f64,

@@ -178,14 +178,14 @@ fn item_counts(baskets: &[Vec<Item>], n: usize, max_basket: usize) -> Vec<u32> {
     counts
 }
 
-/// Plain co-occurrence counts (or, with `jaccard`, c_ij / (c_i + c_j - c_ij)) from
+/// Plain co-occurrence counts (or, with `jaccard`, `c_ij / (c_i + c_j - c_ij)`) from
 /// baskets of at most `max_basket` items; no recency, no significance.
 fn cooccurrence_rows(baskets: &[Vec<Item>], n: usize, max_basket: usize, jaccard: bool) -> Rows {
     let used: Vec<&Vec<Item>> = baskets.iter().filter(|b| b.len() <= max_basket).collect();
     let counts = item_counts(baskets, n, max_basket);
     let mut item_baskets: Vec<Vec<u32>> = vec![Vec::new(); n];
     for (slot, basket) in used.iter().enumerate() {
-        for &item in basket.iter() {
+        for &item in *basket {
             item_baskets[item as usize].push(slot as u32);
         }
     }

@@ -18,8 +18,9 @@ pub fn is_held_out(params: &Params, product: &ProductId) -> bool {
         .chain_update([0])
         .chain_update(product.as_str())
         .finalize();
-    let draw =
-        u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) as f64 / u64::MAX as f64;
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    let draw = u64::from_be_bytes(head) as f64 / u64::MAX as f64;
     draw < params.holdout_percent / 100.0
 }
 

@@ -39,8 +39,8 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Self {
-            half_life_days: 180.0,
-            basket_cap: 40,
+            half_life_days: 90.0,
+            basket_cap: 20,
             min_co_orders: 2.0,
             cold_start_orders: 3.0,
             max_list_length: 10,
@@ -278,10 +278,12 @@ mod tests {
 
     #[test]
     fn an_inverted_price_band_names_its_key() {
-        let mut params = Params::default();
-        params.upsell = PriceBand {
-            min_price_ratio: 2.0,
-            max_price_ratio: 1.5,
+        let params = Params {
+            upsell: PriceBand {
+                min_price_ratio: 2.0,
+                max_price_ratio: 1.5,
+            },
+            ..Params::default()
         };
         let err = params.validate().unwrap_err();
         assert!(err.contains("recommender.upsell.min_price_ratio"), "{err}");

@@ -73,7 +73,7 @@ pub(crate) fn replenishment(ctx: &Ctx<'_>, anchor: Item) -> Option<Replenishment
     intervals.sort_unstable_by(f64::total_cmp);
     let mid = intervals.len() / 2;
     let median = if intervals.len() % 2 == 0 {
-        (intervals[mid - 1] + intervals[mid]) / 2.0
+        f64::midpoint(intervals[mid - 1], intervals[mid])
     } else {
         intervals[mid]
     };

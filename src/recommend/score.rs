@@ -1,7 +1,7 @@
 //! How strongly one item goes with another, from co-purchase counts.
 //!
-//! The score is the lower 95% confidence bound of P(item | anchor) — so a pair seen once
-//! in one order scores 0.21, not 1.0, and rare noise does not win — divided by the
+//! The score is a strict (z = 3.5) lower confidence bound of P(item | anchor) — so a pair seen once
+//! in one order scores 0.08, not 1.0, and rare noise does not win — divided by the
 //! item's popularity to the power [`POPULARITY_DAMPING`], so that best-sellers bought
 //! with everything do not crowd out real complements. It depends only on the anchor's
 //! row and the item's own count, never on the shop's total, which is what lets one new
@@ -12,10 +12,12 @@ use crate::model::{Explanation, LinkSource};
 use super::baskets::{orders, Baskets};
 
 /// Exponent of the popularity discount: 0 ranks by confidence, 1 by lift.
-pub const POPULARITY_DAMPING: f64 = 0.5;
+pub const POPULARITY_DAMPING: f64 = 0.6;
 
-/// z for a one-sided 95% bound.
-const Z: f64 = 1.645;
+/// z of the one-sided bound. A strict bound (about 99.98%) ranks pairs seen in many
+/// orders above pairs seen in few: on the online-retail history it beat 1.645 at every
+/// split and k tried (see BENCHMARKS.md).
+const Z: f64 = 3.5;
 
 /// Wilson score lower bound of a proportion `hits / trials`.
 #[must_use]
@@ -114,14 +116,14 @@ mod tests {
     fn one_lucky_order_scores_far_below_steady_evidence() {
         let lucky = wilson_lower(1.0, 1.0);
         let steady = wilson_lower(40.0, 100.0);
-        assert!(lucky < 0.25, "{lucky}");
-        assert!(steady > 0.3 && steady < 0.4, "{steady}");
+        assert!(lucky < 0.1, "{lucky}");
+        assert!(steady > 0.2 && steady < 0.4, "{steady}");
     }
 
     #[test]
     fn wilson_bound_grows_with_evidence_at_equal_rate() {
         assert!(wilson_lower(5.0, 10.0) < wilson_lower(50.0, 100.0));
         assert!(wilson_lower(50.0, 100.0) < wilson_lower(500.0, 1000.0));
-        assert_eq!(wilson_lower(0.0, 0.0), 0.0);
+        assert!(wilson_lower(0.0, 0.0).abs() < f64::EPSILON);
     }
 }

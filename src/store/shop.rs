@@ -1,0 +1,352 @@
+//! `ShopStore`: one shop's trees and the typed operations on them.
+//!
+//! Keys: product and order ids are their UTF-8 bytes, exactly as the platform gave them
+//! (never parsed); checkpoints are keyed by name; written records by
+//! `{product_id}\0{list}`; jobs by a big-endian `u64` so that key order is FIFO.
+
+use std::collections::HashSet;
+
+use sled::{Batch, Db};
+
+use super::error::StoreError;
+use super::records::{self, Checkpoint, StoredRule, WrittenRecord};
+use super::table::Table;
+use crate::model::{CustomerHash, Order, OrderId, Product, ProductId, ProductRecs};
+use crate::recommend::rules::Rules;
+
+/// The trees every shop has, in `shop/{name}/{tree}`. `ShopStore::open` opens exactly
+/// these (a test checks it); `Store::remove_shop` drops them.
+pub const SHOP_TREES: [&str; 7] = [
+    "products",
+    "orders",
+    "checkpoints",
+    "recommendations",
+    "written",
+    "rules",
+    "jobs",
+];
+
+/// The only key in the `rules` tree.
+const RULES_KEY: &[u8] = b"rules";
+
+/// The sled tree name of one of a shop's trees.
+pub fn tree_name(shop: &str, tree: &str) -> String {
+    format!("shop/{shop}/{tree}")
+}
+
+/// One shop's data. Cheap to clone; clones share the same trees.
+#[derive(Clone, Debug)]
+pub struct ShopStore {
+    name: String,
+    db: Db,
+    /// Product id → [`Product`].
+    products: Table<Product>,
+    /// Order id → [`Order`].
+    orders: Table<Order>,
+    /// Checkpoint name → [`Checkpoint`].
+    checkpoints: Table<Checkpoint>,
+    /// Product id → [`ProductRecs`].
+    recommendations: Table<ProductRecs>,
+    /// `{product_id}\0{list}` → [`WrittenRecord`].
+    written: Table<WrittenRecord>,
+    /// `"rules"` → the shop's rule set.
+    rules: Table<Vec<StoredRule>>,
+    /// Big-endian job id → opaque payload.
+    jobs: Table<Vec<u8>>,
+}
+
+impl ShopStore {
+    /// Opens (creating if needed) every tree of shop `name`: the whole schema.
+    pub(super) fn open(db: &Db, name: &str) -> Result<Self, StoreError> {
+        let tree = |t: &str| db.open_tree(tree_name(name, t));
+        Ok(Self {
+            name: name.to_owned(),
+            db: db.clone(),
+            products: Table::new(tree("products")?),
+            orders: Table::new(tree("orders")?),
+            checkpoints: Table::new(tree("checkpoints")?),
+            recommendations: Table::new(tree("recommendations")?),
+            written: Table::new(tree("written")?),
+            rules: Table::new(tree("rules")?),
+            jobs: Table::with_key_display(tree("jobs")?, show_job_key),
+        })
+    }
+
+    /// The shop's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Makes everything written so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    // ---- products ----
+
+    /// Stores a product, replacing the previous version.
+    pub fn put_product(&self, product: &Product) -> Result<(), StoreError> {
+        self.products.insert(id_key(&product.id.0), product)
+    }
+
+    /// The product with this id.
+    pub fn get_product(&self, id: &ProductId) -> Result<Option<Product>, StoreError> {
+        self.products.get(id_key(&id.0))
+    }
+
+    /// Removes a product; returns whether it was there.
+    pub fn remove_product(&self, id: &ProductId) -> Result<bool, StoreError> {
+        self.products.remove(id_key(&id.0))
+    }
+
+    /// Every product in id byte order, decoded one at a time.
+    pub fn products(&self) -> impl Iterator<Item = Result<Product, StoreError>> {
+        self.products.entries().map(|entry| entry.map(|(_, p)| p))
+    }
+
+    /// Every product id, without decoding the products.
+    pub fn product_ids(&self) -> impl Iterator<Item = Result<ProductId, StoreError>> {
+        let table = self.products.clone();
+        self.products.keys().map(move |key| {
+            let key = key?;
+            text_id(&key)
+                .map(ProductId::new)
+                .ok_or_else(|| table.corrupt(&key, "key is not UTF-8"))
+        })
+    }
+
+    /// Number of products (counted by a scan).
+    #[must_use]
+    pub fn product_count(&self) -> usize {
+        self.products.len()
+    }
+
+    // ---- orders ----
+
+    /// Stores an order, replacing the previous version.
+    pub fn put_order(&self, order: &Order) -> Result<(), StoreError> {
+        self.orders.insert(id_key(&order.id.0), order)
+    }
+
+    /// The order with this id.
+    pub fn get_order(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
+        self.orders.get(id_key(&id.0))
+    }
+
+    /// Removes an order; returns whether it was there.
+    pub fn remove_order(&self, id: &OrderId) -> Result<bool, StoreError> {
+        self.orders.remove(id_key(&id.0))
+    }
+
+    /// Every order in id byte order, decoded one at a time.
+    pub fn orders(&self) -> impl Iterator<Item = Result<Order, StoreError>> {
+        self.orders.entries().map(|entry| entry.map(|(_, o)| o))
+    }
+
+    /// Number of orders (counted by a scan).
+    #[must_use]
+    pub fn order_count(&self) -> usize {
+        self.orders.len()
+    }
+
+    /// Deletes every order of `customer` (privacy redaction); returns how many. Scans all
+    /// orders; stops at the first unreadable one, deleting nothing, since it might be
+    /// this customer's.
+    pub fn remove_customer(&self, customer: &CustomerHash) -> Result<usize, StoreError> {
+        let mut batch = Batch::default();
+        let mut removed = 0;
+        for entry in self.orders.entries() {
+            let (key, order) = entry?;
+            if order.customer.as_ref() == Some(customer) {
+                batch.remove(key);
+                removed += 1;
+            }
+        }
+        self.orders.tree().apply_batch(batch)?;
+        Ok(removed)
+    }
+
+    // ---- checkpoints ----
+
+    /// The checkpoint called `name` (e.g. `"products"`), if one was saved.
+    pub fn checkpoint(&self, name: &str) -> Result<Option<Checkpoint>, StoreError> {
+        self.checkpoints.get(name.as_bytes())
+    }
+
+    /// Saves the checkpoint called `name`. Call only once the data it covers is stored;
+    /// [`flush`](Self::flush) first if it must survive a crash together with that data.
+    pub fn set_checkpoint(&self, name: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        self.checkpoints.insert(name.as_bytes(), checkpoint)
+    }
+
+    // ---- recommendations ----
+
+    /// Stores the computed lists of one product.
+    pub fn put_recs(&self, id: &ProductId, recs: &ProductRecs) -> Result<(), StoreError> {
+        self.recommendations.insert(id_key(&id.0), recs)
+    }
+
+    /// The computed lists of one product.
+    pub fn get_recs(&self, id: &ProductId) -> Result<Option<ProductRecs>, StoreError> {
+        self.recommendations.get(id_key(&id.0))
+    }
+
+    /// Removes one product's lists; returns whether there were any.
+    pub fn remove_recs(&self, id: &ProductId) -> Result<bool, StoreError> {
+        self.recommendations.remove(id_key(&id.0))
+    }
+
+    /// Every product's lists, in id byte order.
+    pub fn all_recs(&self) -> impl Iterator<Item = Result<(ProductId, ProductRecs), StoreError>> {
+        let table = self.recommendations.clone();
+        self.recommendations.entries().map(move |entry| {
+            let (key, recs) = entry?;
+            let id = text_id(&key).ok_or_else(|| table.corrupt(&key, "key is not UTF-8"))?;
+            Ok((ProductId::new(id), recs))
+        })
+    }
+
+    /// Replaces the whole set of lists in one atomic batch: readers and a crash see either
+    /// the old set or the new one. Returns how many old entries were dropped.
+    pub fn replace_all_recs(
+        &self,
+        recs: impl IntoIterator<Item = (ProductId, ProductRecs)>,
+    ) -> Result<usize, StoreError> {
+        let mut batch = Batch::default();
+        let mut keep = HashSet::new();
+        for (id, product_recs) in recs {
+            let key = id.0.into_bytes();
+            batch.insert(
+                key.as_slice(),
+                self.recommendations.encode(&key, &product_recs)?,
+            );
+            keep.insert(key);
+        }
+        let mut dropped = 0;
+        for key in self.recommendations.keys() {
+            let key = key?;
+            if !keep.contains(key.as_ref()) {
+                batch.remove(key);
+                dropped += 1;
+            }
+        }
+        self.recommendations.tree().apply_batch(batch)?;
+        Ok(dropped)
+    }
+
+    // ---- written ----
+
+    /// What we last wrote to list `list` (e.g. `"cross_sell"`) of product `id`.
+    pub fn written_hash(
+        &self,
+        id: &ProductId,
+        list: &str,
+    ) -> Result<Option<WrittenRecord>, StoreError> {
+        self.written.get(&written_key(id, list))
+    }
+
+    /// Records what was written to list `list` of product `id`.
+    pub fn set_written(
+        &self,
+        id: &ProductId,
+        list: &str,
+        record: &WrittenRecord,
+    ) -> Result<(), StoreError> {
+        self.written.insert(&written_key(id, list), record)
+    }
+
+    /// Forgets every written record of product `id` (when the product is deleted);
+    /// returns how many there were.
+    pub fn clear_written(&self, id: &ProductId) -> Result<usize, StoreError> {
+        let mut prefix = id_key(&id.0).to_vec();
+        prefix.push(0);
+        let mut batch = Batch::default();
+        let mut removed = 0;
+        for key in self.written.tree().scan_prefix(&prefix).keys() {
+            batch.remove(key?);
+            removed += 1;
+        }
+        self.written.tree().apply_batch(batch)?;
+        Ok(removed)
+    }
+
+    // ---- rules ----
+
+    /// The shop's merchant rules (empty until set).
+    pub fn rules(&self) -> Result<Rules, StoreError> {
+        Ok(self
+            .rules
+            .get(RULES_KEY)?
+            .map(records::load_rules)
+            .unwrap_or_default())
+    }
+
+    /// Replaces the shop's merchant rules.
+    pub fn set_rules(&self, rules: &Rules) -> Result<(), StoreError> {
+        self.rules.insert(RULES_KEY, &records::store_rules(rules))
+    }
+
+    // ---- jobs ----
+
+    /// Appends a job to the durable queue; returns its id. Ids only grow, also across
+    /// restarts, so the queue is first in, first out.
+    pub fn push_job(&self, payload: &[u8]) -> Result<u64, StoreError> {
+        let id = self.db.generate_id()?;
+        self.jobs.insert(&id.to_be_bytes(), &payload.to_vec())?;
+        Ok(id)
+    }
+
+    /// Up to `limit` oldest jobs, oldest first. They stay queued until acknowledged.
+    pub fn pending_jobs(&self, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        self.jobs
+            .entries()
+            .take(limit)
+            .map(|entry| {
+                let (key, payload) = entry?;
+                let id = <[u8; 8]>::try_from(key.as_ref())
+                    .map_err(|_| self.jobs.corrupt(&key, "job key is not 8 bytes"))?;
+                Ok((u64::from_be_bytes(id), payload))
+            })
+            .collect()
+    }
+
+    /// Removes a finished job; returns whether it was queued.
+    pub fn ack_job(&self, id: u64) -> Result<bool, StoreError> {
+        self.jobs.remove(&id.to_be_bytes())
+    }
+
+    /// Number of queued jobs.
+    #[must_use]
+    pub fn job_count(&self) -> usize {
+        self.jobs.len()
+    }
+}
+
+/// The key of a platform id: its bytes, unparsed.
+fn id_key(id: &str) -> &[u8] {
+    id.as_bytes()
+}
+
+/// An id back from its key, or `None` when the key is not UTF-8.
+fn text_id(key: &[u8]) -> Option<String> {
+    std::str::from_utf8(key).ok().map(str::to_owned)
+}
+
+/// `{product_id}\0{list}`.
+fn written_key(id: &ProductId, list: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(id.0.len() + 1 + list.len());
+    key.extend_from_slice(id_key(&id.0));
+    key.push(0);
+    key.extend_from_slice(list.as_bytes());
+    key
+}
+
+/// A job key in errors: its id when it is 8 bytes, hex otherwise.
+fn show_job_key(key: &[u8]) -> String {
+    match <[u8; 8]>::try_from(key) {
+        Ok(id) => format!("job {}", u64::from_be_bytes(id)),
+        Err(_) => format!("0x{}", hex::encode(key)),
+    }
+}
