@@ -3,7 +3,6 @@
 use clap::{Parser, Subcommand};
 
 use upsell_sync::commands;
-use upsell_sync::recommend::Params;
 
 /// Cross-sells, upsells, bundles and more for Shopify and WooCommerce, computed from
 /// your own order history on your own machine.
@@ -16,6 +15,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Generate a synthetic shop, compute its lists and show some with their reasons.
+    Demo(commands::demo::DemoArgs),
+    /// Validate a config file and print what it sets up.
+    CheckConfig(commands::check_config::CheckConfigArgs),
+    /// Load an order-lines CSV into a shop's store.
+    Import(commands::import::ImportArgs),
+    /// Recompute the stored lists from the stored products and orders.
+    Compute(commands::compute::ComputeArgs),
+    /// Show one product's lists, each link with its reason.
+    Show(commands::show::ShowArgs),
     /// Measure cart-level cross-sell quality on an order-lines CSV against baselines.
     Evaluate(commands::evaluate::EvaluateArgs),
 }
@@ -28,8 +37,13 @@ fn main() -> std::process::ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Evaluate(args) => commands::evaluate::run(&args, &Params::default()),
+    let result = match &cli.command {
+        Command::Demo(args) => commands::demo::run(args),
+        Command::CheckConfig(args) => commands::check_config::run(args),
+        Command::Import(args) => commands::import::run(args),
+        Command::Compute(args) => commands::compute::run(args),
+        Command::Show(args) => commands::show::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(args),
     };
     match result {
         Ok(output) => {

@@ -531,6 +531,24 @@ impl ProductRecs {
             ListKind::Related => &mut self.related,
         }
     }
+
+    /// Links over every list kind (bundle partners counted once per bundle item).
+    #[must_use]
+    pub fn link_count(&self) -> usize {
+        let links: usize = ListKind::ALL.iter().map(|&k| self.list(k).len()).sum();
+        links
+            + self
+                .bundles
+                .iter()
+                .map(|b| b.items.len().saturating_sub(1))
+                .sum::<usize>()
+    }
+
+    /// Whether anything at all was computed for the product.
+    #[must_use]
+    pub fn has_lists(&self) -> bool {
+        self.link_count() > 0 || self.volume.is_some() || self.replenishment.is_some()
+    }
 }
 
 #[cfg(test)]

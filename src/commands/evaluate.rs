@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 
-use crate::import::{read_order_lines, Columns};
+use super::columns::ColumnArgs;
+use crate::config::Config;
+use crate::import::read_order_lines;
 use crate::model::InstallSalt;
 use crate::recommend::evaluate::{evaluate, Report};
 use crate::recommend::Params;
@@ -27,49 +29,24 @@ pub struct EvaluateArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Column holding the order id.
-    #[arg(long, default_value = "invoice")]
-    pub col_order: String,
-    /// Column holding the product code.
-    #[arg(long, default_value = "stock_code")]
-    pub col_product: String,
-    /// Column holding the product title.
-    #[arg(long, default_value = "description")]
-    pub col_title: String,
-    /// Column holding the quantity.
-    #[arg(long, default_value = "quantity")]
-    pub col_quantity: String,
-    /// Column holding the order time.
-    #[arg(long, default_value = "invoice_date")]
-    pub col_time: String,
-    /// Column holding the unit price.
-    #[arg(long, default_value = "unit_price")]
-    pub col_unit_price: String,
-    /// Column holding the customer id.
-    #[arg(long, default_value = "customer_id")]
-    pub col_customer: String,
-}
-
-impl EvaluateArgs {
-    fn columns(&self) -> Columns {
-        Columns {
-            order: self.col_order.clone(),
-            product: self.col_product.clone(),
-            title: self.col_title.clone(),
-            quantity: self.col_quantity.clone(),
-            time: self.col_time.clone(),
-            unit_price: self.col_unit_price.clone(),
-            customer: self.col_customer.clone(),
-        }
-    }
+    /// Which header names hold which field.
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    /// Config whose `[recommender]` settings to use (default: the built-in defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// Runs the evaluation and returns what to print.
-pub fn run(args: &EvaluateArgs, params: &Params) -> anyhow::Result<String> {
+pub fn run(args: &EvaluateArgs) -> anyhow::Result<String> {
+    let params = match &args.config {
+        Some(path) => Config::load(path)?.recommender,
+        None => Params::default(),
+    };
     anyhow::ensure!(args.k > 0, "--k must be at least 1");
     // Customer hashes only group orders here and are never stored, so any salt will do.
     let salt = InstallSalt([0; 32]);
-    let imported = read_order_lines(&args.orders, &args.columns(), &salt)?;
+    let imported = read_order_lines(&args.orders, &args.columns.columns(), &salt)?;
     for error in &imported.errors {
         tracing::warn!("{error}");
     }
@@ -102,7 +79,7 @@ pub fn run(args: &EvaluateArgs, params: &Params) -> anyhow::Result<String> {
             .max()
             .unwrap_or_else(Utc::now),
     );
-    let report = evaluate(&imported.products, &imported.orders, split, args.k, params);
+    let report = evaluate(&imported.products, &imported.orders, split, args.k, &params);
     if args.json {
         return Ok(serde_json::to_string(&report)?);
     }

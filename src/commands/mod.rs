@@ -1,4 +1,12 @@
-//! One module per CLI subcommand; each turns parsed arguments into a library call and
-//! returns what to print.
+//! One module per CLI subcommand; each turns parsed arguments into library calls and
+//! returns what to print. `columns`, `render` and `workspace` are what they share.
 
+pub mod check_config;
+pub mod columns;
+pub mod compute;
+pub mod demo;
 pub mod evaluate;
+pub mod import;
+pub mod render;
+pub mod show;
+pub mod workspace;

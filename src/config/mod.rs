@@ -7,9 +7,6 @@
 //! name the file, the line and the key path. Secrets are references to environment
 //! variables or files ([`SecretRef`]), read only when [`SecretRef::resolve`] is called.
 
-// "WooCommerce" is a product name, not code. Drop this once clippy.toml lists it in
-// `doc-valid-idents` (model.rs needs the same).
-
 mod error;
 mod parse;
 mod secret;
