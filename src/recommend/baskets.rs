@@ -6,6 +6,7 @@
 //! every sum is exact and independent of the order baskets arrive in. That is what lets
 //! an incremental update give exactly the lists a full recompute gives.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -59,9 +60,9 @@ pub struct Baskets {
 impl Baskets {
     /// Counts `orders` against `catalog`, weighting by age relative to `as_of`.
     /// Orders that are not sales, and lines of unknown products, are left out.
-    pub fn new<'a>(
+    pub fn new<O: Borrow<Order>>(
         catalog: &Catalog,
-        orders: impl IntoIterator<Item = &'a Order>,
+        orders: impl IntoIterator<Item = O>,
         params: &Params,
         as_of: DateTime<Utc>,
     ) -> Self {
@@ -79,7 +80,7 @@ impl Baskets {
             total_weight: 0,
         };
         for order in orders {
-            baskets.upsert(catalog, order);
+            baskets.upsert(catalog, order.borrow());
         }
         baskets
     }

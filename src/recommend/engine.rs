@@ -2,6 +2,7 @@
 //! lists. Built in one pass ([`Recommender::new`]) and kept current order by order
 //! ([`Recommender::apply_order`]), which re-ranks only the anchors an order can change.
 
+use std::borrow::Borrow;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -35,10 +36,12 @@ pub struct Recommender {
 
 impl Recommender {
     /// Computes every product's lists from scratch. Orders are weighted by age relative
-    /// to `as_of`; the result depends only on the inputs, never on their order.
-    pub fn new<'a>(
+    /// to `as_of`; the result depends only on the inputs, never on their order. Orders
+    /// may be borrowed or owned, so a caller can stream them from the store without
+    /// holding them all.
+    pub fn new<O: Borrow<Order>>(
         products: &[Product],
-        orders: impl IntoIterator<Item = &'a Order>,
+        orders: impl IntoIterator<Item = O>,
         rules: &Rules,
         params: &Params,
         as_of: DateTime<Utc>,

@@ -210,19 +210,16 @@ impl ShopStore {
 
     /// Replaces the whole set of lists in one atomic batch: readers and a crash see either
     /// the old set or the new one. Returns how many old entries were dropped.
-    pub fn replace_all_recs(
+    pub fn replace_all_recs<'a>(
         &self,
-        recs: impl IntoIterator<Item = (ProductId, ProductRecs)>,
+        recs: impl IntoIterator<Item = (&'a ProductId, &'a ProductRecs)>,
     ) -> Result<usize, StoreError> {
         let mut batch = Batch::default();
         let mut keep = HashSet::new();
         for (id, product_recs) in recs {
-            let key = id.0.into_bytes();
-            batch.insert(
-                key.as_slice(),
-                self.recommendations.encode(&key, &product_recs)?,
-            );
-            keep.insert(key);
+            let key = id_key(&id.0);
+            batch.insert(key, self.recommendations.encode(key, product_recs)?);
+            keep.insert(key.to_vec());
         }
         let mut dropped = 0;
         for key in self.recommendations.keys() {

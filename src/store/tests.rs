@@ -167,7 +167,7 @@ fn recommendations_round_trip_and_replace_all_swaps_the_whole_set() {
     assert_eq!(shop.get_recs(&b).unwrap(), None);
 
     let dropped = shop
-        .replace_all_recs([(b.clone(), recs("z")), (c.clone(), recs("w"))])
+        .replace_all_recs([(&b, &recs("z")), (&c, &recs("w"))])
         .unwrap();
     assert_eq!(dropped, 1);
     let all: Vec<(ProductId, ProductRecs)> = shop.all_recs().map(Result::unwrap).collect();

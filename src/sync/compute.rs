@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Order, Product};
+use crate::model::Product;
 use crate::recommend::{Params, Recommender};
 use crate::store::{ShopStore, StoreError};
 
@@ -43,25 +43,34 @@ pub fn compute_shop(
 ) -> Result<(Recommender, ComputeReport), StoreError> {
     let mut unreadable = Vec::new();
     let products: Vec<Product> = readable(shop.products(), &mut unreadable);
-    let orders: Vec<Order> = readable(shop.orders(), &mut unreadable);
     let rules = shop.rules()?;
-    let as_of = orders.iter().map(|o| o.created_at).max().unwrap_or(now);
+    // Two passes over the orders instead of holding them all: the first finds the
+    // newest (the weights' reference time), the second streams them into the counts.
+    let mut orders = 0;
+    let mut newest = None;
+    for order in readable_iter(shop.orders(), &mut unreadable) {
+        orders += 1;
+        newest = newest.max(Some(order.created_at));
+    }
+    let as_of = newest.unwrap_or(now);
 
     let started = Instant::now();
-    let recommender = Recommender::new(&products, &orders, &rules, params, as_of);
+    let recommender = Recommender::new(
+        &products,
+        shop.orders().filter_map(Result::ok),
+        &rules,
+        params,
+        as_of,
+    );
     let compute_seconds = started.elapsed().as_secs_f64();
 
-    let lists: Vec<_> = recommender
-        .iter()
-        .map(|(id, recs)| (id.clone(), recs.clone()))
-        .collect();
-    let with_lists = lists.iter().filter(|(_, r)| r.has_lists()).count();
-    let links = lists.iter().map(|(_, r)| r.link_count()).sum();
-    let dropped = shop.replace_all_recs(lists)?;
+    let with_lists = recommender.iter().filter(|(_, r)| r.has_lists()).count();
+    let links = recommender.iter().map(|(_, r)| r.link_count()).sum();
+    let dropped = shop.replace_all_recs(recommender.iter())?;
     shop.flush()?;
     let report = ComputeReport {
         products: products.len(),
-        orders: orders.len(),
+        orders,
         unreadable,
         with_lists,
         links,
@@ -77,14 +86,20 @@ fn readable<T>(
     entries: impl Iterator<Item = Result<T, StoreError>>,
     unreadable: &mut Vec<String>,
 ) -> Vec<T> {
-    entries
-        .filter_map(|entry| {
-            entry
-                .map_err(|e| {
-                    tracing::error!(error = %e, "skipping an unreadable store entry");
-                    unreadable.push(e.to_string());
-                })
-                .ok()
-        })
-        .collect()
+    readable_iter(entries, unreadable).collect()
+}
+
+/// [`readable`], lazily.
+fn readable_iter<'a, T>(
+    entries: impl Iterator<Item = Result<T, StoreError>> + 'a,
+    unreadable: &'a mut Vec<String>,
+) -> impl Iterator<Item = T> + 'a {
+    entries.filter_map(|entry| {
+        entry
+            .map_err(|e| {
+                tracing::error!(error = %e, "skipping an unreadable store entry");
+                unreadable.push(e.to_string());
+            })
+            .ok()
+    })
 }
