@@ -6,8 +6,8 @@
 //! every sum is exact and independent of the order baskets arrive in. That is what lets
 //! an incremental update give exactly the lists a full recompute gives.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Borrow;
-use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -51,7 +51,8 @@ pub struct Baskets {
     pub(crate) item_weight: Vec<u64>,
     /// Weighted orders holding each type.
     pub(crate) type_weight: Vec<u64>,
-    /// Weighted orders holding each pair of distinct types (smaller id first).
+    /// Weighted orders holding each pair of distinct types (smaller id first), from
+    /// baskets spanning at most `cap` types.
     pub(crate) type_pairs: HashMap<(u32, u32), u64>,
     /// Weighted orders in all.
     pub(crate) total_weight: u64,
@@ -71,12 +72,12 @@ impl Baskets {
             half_life_secs: params.half_life_days * 86_400.0,
             cap: params.basket_cap,
             baskets: Vec::new(),
-            by_order: HashMap::new(),
-            customers: HashMap::new(),
+            by_order: HashMap::default(),
+            customers: HashMap::default(),
             item_baskets: vec![Vec::new(); catalog.len()],
             item_weight: vec![0; catalog.len()],
             type_weight: vec![0; catalog.type_count()],
-            type_pairs: HashMap::new(),
+            type_pairs: HashMap::default(),
             total_weight: 0,
         };
         for order in orders {
@@ -190,10 +191,15 @@ impl Baskets {
             .collect();
         types.sort_unstable();
         types.dedup();
+        // A stock-up spanning more categories than the basket cap says nothing about
+        // which categories go together, and would cost its size squared.
+        let pairs = types.len() <= self.cap;
         for (n, &a) in types.iter().enumerate() {
             apply(&mut self.type_weight[a as usize]);
-            for &b in &types[n + 1..] {
-                apply(self.type_pairs.entry((a, b)).or_insert(0));
+            if pairs {
+                for &b in &types[n + 1..] {
+                    apply(self.type_pairs.entry((a, b)).or_insert(0));
+                }
             }
         }
     }
