@@ -53,8 +53,15 @@ proptest! {
         held_back_every in 3_usize..9,
         changes in prop::collection::vec(change(), 1..25),
         cold_start in any::<bool>(),
+        untyped_every in 1_usize..5,
     ) {
-        let shop = generate(&ShopSpec::new(seed, departments * 50, orders));
+        let mut shop = generate(&ShopSpec::new(seed, departments * 50, orders));
+        // Imported histories often have no product types: mix typed and untyped.
+        for (i, product) in shop.products.iter_mut().enumerate() {
+            if untyped_every > 1 && i % untyped_every == 0 {
+                product.product_type.clear();
+            }
+        }
         let as_of = shop.orders.iter().map(|o| o.created_at).max().expect("orders");
         let params = params(cold_start);
         let rules = Rules::default();

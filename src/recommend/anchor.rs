@@ -142,8 +142,9 @@ impl Row {
     }
 }
 
-/// Computes every list for `anchor`.
-pub(crate) fn compute(ctx: &Ctx<'_>, anchor: Item, row: &mut Row) -> ProductRecs {
+/// Computes every list for `anchor`, and returns with them the anchor's co-purchase
+/// partners (the candidates its cross-sells, related items and bundles come from).
+pub(crate) fn compute(ctx: &Ctx<'_>, anchor: Item, row: &mut Row) -> (ProductRecs, Vec<Item>) {
     ctx.baskets
         .accumulate_row(anchor, &mut row.co, &mut row.touched);
     let partners = cross_sell::partners(ctx, anchor, row);
@@ -161,7 +162,7 @@ pub(crate) fn compute(ctx: &Ctx<'_>, anchor: Item, row: &mut Row) -> ProductRecs
         apply_pins(ctx, anchor, row, kind, recs.list_mut(kind));
     }
     row.clear();
-    recs
+    (recs, partners.into_iter().map(|(_, item)| item).collect())
 }
 
 /// Puts pinned items first (in rule order) and cuts the list to its length.

@@ -32,6 +32,9 @@ pub struct Recommender {
     baskets: Baskets,
     popular: Vec<Item>,
     recs: Vec<ProductRecs>,
+    /// Each anchor's co-purchase partners, the only co-purchase candidates its lists
+    /// draw from: an item outside them whose score only falls cannot enter the lists.
+    partners: Vec<Vec<Item>>,
 }
 
 impl Recommender {
@@ -58,36 +61,43 @@ impl Recommender {
             baskets,
             popular: Vec::new(),
             recs: Vec::new(),
+            partners: Vec::new(),
         };
         recommender.popular = recommender.best_sellers();
         let all: Vec<Item> = (0..recommender.catalog.len() as Item).collect();
-        recommender.recs = recommender.compute(&all);
+        (recommender.recs, recommender.partners) = recommender.compute(&all).into_iter().unzip();
         recommender
     }
 
     /// Counts a new or changed order and re-ranks the anchors it can affect; returns
     /// their ids. The lists afterwards equal those of a full recompute over all orders.
     pub fn apply_order(&mut self, order: &Order) -> Vec<ProductId> {
+        let before = self.baskets.item_weight.clone();
         let touched = self.baskets.upsert(&self.catalog, order);
-        self.refresh(&touched)
+        self.refresh(&touched, &before)
     }
 
     /// Forgets an order (deleted, or redacted for privacy) and re-ranks what it affected.
     pub fn withdraw_order(&mut self, order: &OrderId) -> Vec<ProductId> {
+        let before = self.baskets.item_weight.clone();
         let touched = self.baskets.withdraw(&self.catalog, order);
-        self.refresh(&touched)
+        self.refresh(&touched, &before)
     }
 
-    /// Re-ranks the anchors whose lists depend on the counts of `touched` items.
-    fn refresh(&mut self, touched: &[Item]) -> Vec<ProductId> {
+    /// Re-ranks the anchors whose lists depend on the counts of `touched` items, whose
+    /// sales were `before` until now.
+    fn refresh(&mut self, touched: &[Item], before: &[u64]) -> Vec<ProductId> {
         if touched.is_empty() {
             return Vec::new();
         }
-        self.popular = self.best_sellers();
-        let affected = self.affected(touched);
+        let popular = self.best_sellers();
+        let popular_changed = popular != self.popular;
+        self.popular = popular;
+        let affected = self.affected(touched, before, popular_changed);
         let fresh = self.compute(&affected);
-        for (&item, recs) in affected.iter().zip(fresh) {
+        for (&item, (recs, partners)) in affected.iter().zip(fresh) {
             self.recs[item as usize] = recs;
+            self.partners[item as usize] = partners;
         }
         self.refresh_lift();
         affected
@@ -96,17 +106,41 @@ impl Recommender {
             .collect()
     }
 
-    /// Anchors whose lists read the counts of `touched`: the touched items and everything
-    /// bought with them (co-purchase rows and partner popularity), the products of the
-    /// same kind (upsell popularity), and cold-start anchors (shop-wide best-sellers and
-    /// category statistics).
-    fn affected(&self, touched: &[Item]) -> Vec<Item> {
-        let mut affected: BTreeSet<Item> = self.baskets.neighbours(touched).into_iter().collect();
+    /// Anchors whose lists read the counts of `touched`:
+    /// - the touched items themselves (their co-purchase rows changed);
+    /// - for an item that now sells less, everything bought with it: its score rises
+    ///   in their rows, so it may enter their lists;
+    /// - for an item that now sells more, only the anchors it is a partner of: its
+    ///   score falls (the pair counts of an anchor not in the order stay the same), and
+    ///   an item outside an anchor's partners that only falls cannot enter its lists;
+    /// - the products of the same kind (upsells rank by sales);
+    /// - cold-start anchors: all of them when the shop's best-sellers changed, else
+    ///   those with a type (category statistics move with every order).
+    fn affected(&self, touched: &[Item], before: &[u64], popular_changed: bool) -> Vec<Item> {
+        let weight = &self.baskets.item_weight;
+        let (rising, falling): (Vec<Item>, Vec<Item>) = touched
+            .iter()
+            .partition(|&&item| weight[item as usize] >= before[item as usize]);
+        let mut affected: BTreeSet<Item> = touched.iter().copied().collect();
+        affected.extend(self.baskets.neighbours(&falling));
+        let mut is_rising = vec![false; self.catalog.len()];
+        for &item in &rising {
+            is_rising[item as usize] = true;
+        }
+        affected.extend((0..self.catalog.len() as Item).filter(|&a| {
+            self.partners[a as usize]
+                .iter()
+                .any(|&p| is_rising[p as usize])
+        }));
         for &item in touched {
             affected.extend(self.content.kind_dependents(&self.catalog, item));
         }
         let ctx = self.ctx();
-        affected.extend((0..self.catalog.len() as Item).filter(|&a| ctx.is_cold(a)));
+        let typed = |a: Item| self.catalog.type_id[a as usize] != Catalog::UNTYPED;
+        affected.extend(
+            (0..self.catalog.len() as Item)
+                .filter(|&a| ctx.is_cold(a) && (popular_changed || typed(a))),
+        );
         affected.into_iter().collect()
     }
 
@@ -128,7 +162,7 @@ impl Recommender {
         }
     }
 
-    fn compute(&self, anchors: &[Item]) -> Vec<ProductRecs> {
+    fn compute(&self, anchors: &[Item]) -> Vec<(ProductRecs, Vec<Item>)> {
         let ctx = self.ctx();
         let n = self.catalog.len();
         anchors
