@@ -79,6 +79,16 @@ fn triple_counts(ctx: &Ctx<'_>, anchor: Item, chosen: &[Item]) -> Vec<u64> {
     counts
 }
 
+/// `full` less `percent`, rounded half up to the cent. Integer arithmetic, so that
+/// 351.15 less 10% is 316.04 and not the 316.03 a float product gives.
+fn discounted(full: Money, percent: f64) -> Money {
+    let keep_basis_points = i128::from(10_000 - (percent * 100.0).round() as i64);
+    // full is in ten-thousandths; times basis points gives 10^-8 units; a cent is 10^6.
+    let scaled = i128::from(full.0) * keep_basis_points;
+    let cents = (scaled + 500_000).div_euclid(1_000_000);
+    Money((cents * 100) as i64)
+}
+
 /// Prices a bundle, or `None` when an item has no price.
 fn priced(ctx: &Ctx<'_>, items: &[Item], together: u64) -> Option<Bundle> {
     let mut full = Money(0);
@@ -86,12 +96,25 @@ fn priced(ctx: &Ctx<'_>, items: &[Item], together: u64) -> Option<Bundle> {
         full = Money(full.0 + Money::from_f64(ctx.catalog.price(item)?).0);
     }
     let discount = ctx.params.bundles.discount_percent;
-    let cents = (full.as_f64() * (1.0 - discount / 100.0) * 100.0).round();
     Some(Bundle {
         items: items.iter().map(|&i| ctx.catalog.id(i).clone()).collect(),
         co_orders: orders(together),
         full_price: full,
         discount_percent: discount,
-        bundle_price: Money::from_f64(cents / 100.0),
+        bundle_price: discounted(full, discount),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_discount_is_rounded_half_up_to_the_cent_exactly() {
+        let price = |s| Money::parse(s).unwrap();
+        assert_eq!(discounted(price("351.15"), 10.0), price("316.04"));
+        assert_eq!(discounted(price("10"), 10.0), price("9"));
+        assert_eq!(discounted(price("0.05"), 10.0), price("0.05"));
+        assert_eq!(discounted(price("19.99"), 12.5), price("17.49"));
+    }
 }
