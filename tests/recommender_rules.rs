@@ -59,8 +59,8 @@ fn a_blocked_item_is_recommended_nowhere() {
     let rules = Rules::new([Rule::BlockItem {
         item: blocked.clone(),
     }]);
-    let ruled = compute(&shop, &rules, &Params::default());
-    for (anchor, r) in ruled.iter() {
+    let with_rules = compute(&shop, &rules, &Params::default());
+    for (anchor, r) in with_rules.iter() {
         assert!(
             !mentioned(r).contains(&blocked),
             "{blocked:?} on {anchor:?}"
@@ -78,10 +78,10 @@ fn a_blocked_pair_is_kept_apart_in_both_directions_only() {
         a: anchor.clone(),
         b: partner.clone(),
     }]);
-    let ruled = compute(&shop, &rules, &Params::default());
-    assert!(!mentioned(ruled.recs(&anchor).unwrap()).contains(&partner));
-    assert!(!mentioned(ruled.recs(&partner).unwrap()).contains(&anchor));
-    let elsewhere = ruled
+    let with_rules = compute(&shop, &rules, &Params::default());
+    assert!(!mentioned(with_rules.recs(&anchor).unwrap()).contains(&partner));
+    assert!(!mentioned(with_rules.recs(&partner).unwrap()).contains(&anchor));
+    let elsewhere = with_rules
         .iter()
         .filter(|(id, r)| **id != anchor && mentioned(r).contains(&partner))
         .count();
@@ -103,12 +103,12 @@ fn products_with_an_excluded_tag_are_never_recommended() {
         .map(|p| p.id.clone())
         .collect();
     assert!(!tagged.is_empty());
-    let ruled = compute(
+    let with_rules = compute(
         &shop,
         &Rules::new([Rule::ExcludeTag { tag }]),
         &Params::default(),
     );
-    for (anchor, r) in ruled.iter() {
+    for (anchor, r) in with_rules.iter() {
         let bad: Vec<_> = mentioned(r).intersection(&tagged).cloned().collect();
         assert!(bad.is_empty(), "{bad:?} on {anchor:?}");
     }
@@ -140,13 +140,13 @@ fn a_pin_comes_first_and_says_so_and_max_length_caps_the_list() {
             length: 2,
         },
     ]);
-    let ruled = compute(&shop, &rules, &Params::default());
-    let list = &ruled.recs(&anchor).unwrap().cross_sell;
+    let with_rules = compute(&shop, &rules, &Params::default());
+    let list = &with_rules.recs(&anchor).unwrap().cross_sell;
     assert_eq!(list[0].product, pinned);
     assert_eq!(list[0].why.source, LinkSource::Pinned);
     assert!(list[0].why.describe().contains("pinned"));
     assert_eq!(list[1].product, recs.cross_sell[0].product);
-    for (_, r) in ruled.iter() {
+    for (_, r) in with_rules.iter() {
         assert!(r.cross_sell.len() <= 2);
     }
 }
