@@ -18,6 +18,7 @@ mod cross_sell;
 pub mod engine;
 pub mod evaluate;
 pub mod holdout;
+pub mod pair_rules;
 pub mod params;
 mod related;
 mod repeat;
