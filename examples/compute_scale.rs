@@ -3,7 +3,8 @@
 //! `cargo run --release --example compute_scale -- dataset PATH` loads an order-lines
 //! CSV; `... -- synthetic PRODUCTS ORDERS` generates a shop. Either way it then computes
 //! every list once and prints one JSON line: load and compute seconds, and the process's
-//! peak resident memory (`VmHWM` from /proc/self/status) after each phase.
+//! peak resident memory (`VmHWM` from /proc/self/status) after each phase. It then
+//! times the incremental update for the newest few orders (withdrawn and re-applied).
 
 use std::time::Instant;
 
@@ -27,7 +28,7 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(Utc::now);
 
     let started = Instant::now();
-    let recommender = Recommender::new(
+    let mut recommender = Recommender::new(
         &products,
         &orders,
         &Rules::default(),
@@ -39,15 +40,43 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .filter(|(_, r)| !r.cross_sell.is_empty())
         .count();
+    let peak = peak_rss_mb()?;
+    let incremental = incremental_updates(&mut recommender, &orders);
     println!(
         "{{\"input\": \"{what}\", \"products\": {}, \"orders\": {}, \"products_with_cross_sells\": {with_lists}, \
          \"load_seconds\": {load_seconds:.3}, \"peak_rss_mb_after_load\": {load_peak:.0}, \
-         \"compute_seconds\": {compute_seconds:.3}, \"peak_rss_mb\": {:.0}}}",
+         \"compute_seconds\": {compute_seconds:.3}, \"peak_rss_mb\": {peak:.0}, \
+         \"incremental\": [{incremental}]}}",
         products.len(),
         orders.len(),
-        peak_rss_mb()?
     );
     Ok(())
+}
+
+/// Orders re-applied to time the incremental update.
+const INCREMENTAL_SAMPLES: usize = 5;
+
+/// Withdraws each of the newest orders and applies it again, as a webhook for a new
+/// order would; returns one JSON object per order with the anchors re-ranked and the
+/// milliseconds `apply_order` took.
+fn incremental_updates(recommender: &mut Recommender, orders: &[Order]) -> String {
+    let mut newest: Vec<&Order> = orders.iter().collect();
+    newest.sort_by_key(|o| std::cmp::Reverse(o.created_at));
+    newest
+        .into_iter()
+        .take(INCREMENTAL_SAMPLES)
+        .map(|order| {
+            recommender.withdraw_order(&order.id);
+            let started = Instant::now();
+            let affected = recommender.apply_order(order).len();
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            format!(
+                "{{\"lines\": {}, \"anchors_reranked\": {affected}, \"apply_order_ms\": {ms:.1}}}",
+                order.lines.len()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn load(args: &[String]) -> anyhow::Result<(String, Vec<Product>, Vec<Order>)> {
