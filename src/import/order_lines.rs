@@ -375,17 +375,22 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
+    // ISO forms first; then the US month/day/year of the original UCI Online Retail
+    // file ("12/1/2010 8:26").
     for format in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Some(t.and_utc());
         }
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%m/%d/%Y"))
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
@@ -394,6 +399,30 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_read_in_iso_and_us_forms() {
+        let at = |text| parse_time(text).map(|t| t.to_rfc3339());
+        let noon = Some("2011-12-09T12:50:00+00:00".to_owned());
+        for text in [
+            "2011-12-09 12:50:00",
+            "2011-12-09T12:50:00",
+            "2011-12-09 12:50",
+            "2011-12-09 12:50:00.000",
+            "2011-12-09T12:50:00Z",
+            "2011-12-09T13:50:00+01:00",
+            "12/9/2011 12:50",
+            "12/09/2011 12:50:00",
+        ] {
+            assert_eq!(at(text), noon, "{text}");
+        }
+        assert_eq!(
+            at("12/9/2011"),
+            Some("2011-12-09T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(at("2011-13-09 12:50"), None);
+        assert_eq!(at("yesterday"), None);
+    }
 
     const SAMPLE: &str = "\
 invoice,stock_code,description,quantity,invoice_date,unit_price,customer_id,country
