@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod import;
 pub mod model;
+pub mod platform;
 pub mod recommend;
 pub mod sim;
 pub mod store;
