@@ -1,6 +1,10 @@
-//! Shopify Admin GraphQL: operations (generated from `graphql/shopify/`), the mapping
-//! of their answers into the model, and the metafields we write.
+//! Shopify Admin GraphQL: operations (generated from `graphql/shopify/`), the
+//! cost-aware pacing that mirrors the shop's leaky bucket, bulk-operation output
+//! reading, and webhook verification.
 
+pub mod bucket;
+pub mod bulk_jsonl;
 pub mod map;
 pub mod metafields;
 pub mod ops;
+pub mod webhook;
