@@ -1,6 +1,8 @@
-//! Shopify Admin GraphQL: operations (generated from `graphql/shopify/`), the
-//! cost-aware pacing that mirrors the shop's leaky bucket, bulk-operation output
-//! reading, and webhook verification.
+//! Shopify Admin GraphQL: operations (generated from `graphql/shopify/`) and the
+//! mapping of their answers into the model (`map`), the metafields we write
+//! (`metafields`), the cost-aware pacing that mirrors the shop's leaky bucket
+//! (`bucket`), bulk-operation output reading (`bulk_jsonl`), and webhook
+//! verification (`webhook`).
 
 pub mod bucket;
 pub mod bulk_jsonl;
