@@ -2,8 +2,6 @@
 //! cross-sells, the next tier as upsell, planted re-buy cycles, and never an item that
 //! cannot be bought.
 
-use std::collections::BTreeSet;
-
 use upsell_sync::model::{ListKind, ProductId};
 use upsell_sync::recommend::{Params, Recommender, Rules};
 use upsell_sync::sim::catalog::{generate, ShopSpec, SyntheticShop};
@@ -24,29 +22,13 @@ fn shop_and_lists() -> (SyntheticShop, Recommender) {
 #[test]
 fn cross_sells_are_the_planted_complements() {
     let (shop, recommender) = shop_and_lists();
-    let mut precisions = Vec::new();
-    for (anchor, complements) in &shop.truth.complements {
-        let available: BTreeSet<&ProductId> = complements
-            .iter()
-            .filter(|c| !shop.truth.unavailable.contains(c))
-            .collect();
-        if shop.truth.unavailable.contains(anchor) || available.len() < 4 {
-            continue;
-        }
-        let list = &recommender
+    let (precision, anchors) = shop.truth.cross_sell_precision(4, |anchor| {
+        &recommender
             .recs(anchor)
             .expect("every product has lists")
-            .cross_sell;
-        let top: Vec<&ProductId> = list.iter().take(4).map(|l| &l.product).collect();
-        let hits = top.iter().filter(|p| available.contains(*p)).count();
-        precisions.push(hits as f64 / 4.0);
-    }
-    assert!(
-        precisions.len() > 50,
-        "too few anchors to judge: {}",
-        precisions.len()
-    );
-    let precision = precisions.iter().sum::<f64>() / precisions.len() as f64;
+            .cross_sell
+    });
+    assert!(anchors > 50, "too few anchors to judge: {anchors}");
     assert!(
         precision >= 0.8,
         "cross-sell precision@4 against planted complements is {precision:.3}"

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use chrono::Utc;
 
 use super::workspace::WorkspaceArgs;
+use crate::store::ShopStore;
 use crate::sync::compute::compute_shop;
 
 /// Which shops to compute.
@@ -22,24 +23,22 @@ pub struct ComputeArgs {
 /// Computes and stores the lists; returns one summary line per shop.
 pub fn run(args: &ComputeArgs) -> anyhow::Result<String> {
     let workspace = args.workspace.open()?;
-    let shops = match &args.shop {
-        Some(name) => {
-            anyhow::ensure!(
-                workspace.store.shops()?.contains(name),
-                "no shop {name:?} in the store; known shops: {:?}",
-                workspace.store.shops()?
-            );
-            vec![name.clone()]
-        }
-        None => workspace.store.shops()?,
+    let shops: Vec<ShopStore> = if let Some(name) = &args.shop {
+        vec![workspace.existing_shop(name)?]
+    } else {
+        let names = workspace.store.shops()?;
+        anyhow::ensure!(
+            !names.is_empty(),
+            "the store holds no shops yet: import or sync one first"
+        );
+        names
+            .iter()
+            .map(|name| workspace.store.shop(name))
+            .collect::<Result<_, _>>()?
     };
-    anyhow::ensure!(
-        !shops.is_empty(),
-        "the store holds no shops yet: import or sync one first"
-    );
     let mut out = String::new();
-    for name in shops {
-        let shop = workspace.store.shop(&name)?;
+    for shop in shops {
+        let name = shop.name();
         let (_, report) = compute_shop(&shop, &workspace.config.recommender, Utc::now())?;
         let _ = writeln!(
             out,

@@ -13,7 +13,6 @@ use chrono::Utc;
 use super::render::{product_lists, Titles};
 use crate::config::Config;
 use crate::model::ProductId;
-use crate::recommend::Recommender;
 use crate::sim::catalog::{generate, PlantedTruth, ShopSpec};
 use crate::store::Store;
 use crate::sync::compute::compute_shop;
@@ -78,7 +77,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<String> {
         "Computed in {:.2} s: {} products with lists, {} links.",
         report.compute_seconds, report.with_lists, report.links
     );
-    let (precision, anchors) = planted_precision(&shop_data.truth, &recommender, 4);
+    let (precision, anchors) = shop_data.truth.cross_sell_precision(4, |anchor| {
+        recommender
+            .recs(anchor)
+            .map_or(&[][..], |r| r.cross_sell.as_slice())
+    });
     let _ = writeln!(
         out,
         "Cross-sell precision@4 against the planted complements: {precision:.3} over {anchors} anchors.\n"
@@ -110,32 +113,4 @@ fn samples(truth: &PlantedTruth) -> Vec<ProductId> {
         .keys()
         .find(|p| !truth.unavailable.contains(*p));
     ladder.into_iter().chain(refill).cloned().collect()
-}
-
-/// Mean share of each anchor's top `k` cross-sells that are planted complements, over
-/// anchors with at least `k` available complements.
-fn planted_precision(truth: &PlantedTruth, recommender: &Recommender, k: usize) -> (f64, usize) {
-    let mut sum = 0.0;
-    let mut anchors = 0;
-    for (anchor, complements) in &truth.complements {
-        let available = complements
-            .iter()
-            .filter(|c| !truth.unavailable.contains(*c))
-            .count();
-        if truth.unavailable.contains(anchor) || available < k {
-            continue;
-        }
-        let Some(recs) = recommender.recs(anchor) else {
-            continue;
-        };
-        let hits = recs
-            .cross_sell
-            .iter()
-            .take(k)
-            .filter(|l| complements.contains(&l.product))
-            .count();
-        sum += hits as f64 / k as f64;
-        anchors += 1;
-    }
-    (sum / anchors.max(1) as f64, anchors)
 }

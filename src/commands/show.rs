@@ -28,13 +28,7 @@ const MAX_MATCHES: usize = 10;
 /// Finds the product and renders its lists.
 pub fn run(args: &ShowArgs) -> anyhow::Result<String> {
     let workspace = args.workspace.open()?;
-    anyhow::ensure!(
-        workspace.store.shops()?.contains(&args.shop),
-        "no shop {:?} in the store; known shops: {:?}",
-        args.shop,
-        workspace.store.shops()?
-    );
-    let shop = workspace.store.shop(&args.shop)?;
+    let shop = workspace.existing_shop(&args.shop)?;
     let products: Vec<Product> = shop.products().filter_map(Result::ok).collect();
     let anchor = find(&products, &args.product)?;
     let recs = shop.get_recs(&anchor)?.ok_or_else(|| {

@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::model::InstallSalt;
-use crate::store::{load_or_create_salt, Store};
+use crate::store::{load_or_create_salt, ShopStore, Store};
 
 /// Where the config and the data are.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,6 +52,17 @@ impl WorkspaceArgs {
 }
 
 impl Workspace {
+    /// The trees of a shop the store already holds. Unlike [`Store::shop`], never
+    /// registers a new shop: a misspelt name is an error listing the known ones.
+    pub fn existing_shop(&self, name: &str) -> anyhow::Result<ShopStore> {
+        let known = self.store.shops()?;
+        anyhow::ensure!(
+            known.iter().any(|k| k == name),
+            "no shop {name:?} in the store; known shops: {known:?}"
+        );
+        Ok(self.store.shop(name)?)
+    }
+
     /// The install salt, created on first use.
     pub fn salt(&self) -> anyhow::Result<InstallSalt> {
         Ok(load_or_create_salt(&self.config.daemon.salt_path())?)

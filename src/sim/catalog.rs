@@ -18,8 +18,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::model::{
-    CustomerHash, InstallSalt, LineItem, Money, Order, OrderFlags, OrderId, Product, ProductId,
-    ProductStatus, Variant, VariantId,
+    CustomerHash, InstallSalt, LineItem, Link, Money, Order, OrderFlags, OrderId, Product,
+    ProductId, ProductStatus, Variant, VariantId,
 };
 
 /// Size and seed of a synthetic shop.
@@ -62,6 +62,38 @@ pub struct PlantedTruth {
     pub cycles: BTreeMap<ProductId, f64>,
     /// Draft or out-of-stock products.
     pub unavailable: BTreeSet<ProductId>,
+}
+
+impl PlantedTruth {
+    /// Mean share of each anchor's first `k` cross-sells that are its available planted
+    /// complements, over the available anchors with at least `k` available complements;
+    /// returns the precision and the number of anchors judged. `cross_sell` gives an
+    /// anchor's list.
+    pub fn cross_sell_precision<'a>(
+        &self,
+        k: usize,
+        cross_sell: impl Fn(&ProductId) -> &'a [Link],
+    ) -> (f64, usize) {
+        let mut sum = 0.0;
+        let mut anchors = 0;
+        for (anchor, complements) in &self.complements {
+            let available: BTreeSet<&ProductId> = complements
+                .iter()
+                .filter(|c| !self.unavailable.contains(*c))
+                .collect();
+            if self.unavailable.contains(anchor) || available.len() < k {
+                continue;
+            }
+            let hits = cross_sell(anchor)
+                .iter()
+                .take(k)
+                .filter(|l| available.contains(&l.product))
+                .count();
+            sum += hits as f64 / k as f64;
+            anchors += 1;
+        }
+        (sum / anchors.max(1) as f64, anchors)
+    }
 }
 
 /// A generated shop.
