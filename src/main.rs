@@ -21,6 +21,10 @@ enum Command {
     CheckConfig(commands::check_config::CheckConfigArgs),
     /// Load an order-lines CSV into a shop's store.
     Import(commands::import::ImportArgs),
+    /// Pull products and orders from the configured Shopify shops into the store.
+    Sync(commands::sync::SyncArgs),
+    /// Write the stored lists to the configured Shopify shops (only what changed).
+    Push(commands::push::PushArgs),
     /// Recompute the stored lists from the stored products and orders.
     Compute(commands::compute::ComputeArgs),
     /// Show one product's lists, each link with its reason.
@@ -41,6 +45,8 @@ fn main() -> std::process::ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::CheckConfig(args) => commands::check_config::run(args),
         Command::Import(args) => commands::import::run(args),
+        Command::Sync(args) => commands::sync::run(args),
+        Command::Push(args) => commands::push::run(args),
         Command::Compute(args) => commands::compute::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),

@@ -66,6 +66,13 @@ pub struct ShopifyConfig {
     pub bulk_threshold_products: u64,
     /// Incremental syncs re-read this many minutes before the last checkpoint.
     pub overlap_minutes: u32,
+    /// Pushes changing more metafields than this go through a bulk mutation.
+    pub bulk_write_threshold: u64,
+    /// Timeout of one HTTP request.
+    pub timeout_seconds: u64,
+    /// Where the Admin API is reached instead of `https://{shop_domain}`: a proxy, or the
+    /// simulated store in tests. `None` in production.
+    pub admin_url: Option<String>,
 }
 
 /// How requests to a WooCommerce store are authenticated.
@@ -136,6 +143,9 @@ impl ShopifyConfig {
             write_search_discovery: true,
             bulk_threshold_products: defaults::bulk_threshold_products(),
             overlap_minutes: defaults::overlap_minutes(),
+            bulk_write_threshold: defaults::bulk_write_threshold(),
+            timeout_seconds: defaults::timeout_seconds(),
+            admin_url: None,
         }
     }
 
@@ -215,6 +225,9 @@ mod defaults {
     pub(super) fn bulk_threshold_products() -> u64 {
         5000
     }
+    pub(super) fn bulk_write_threshold() -> u64 {
+        2000
+    }
     pub(super) fn overlap_minutes() -> u32 {
         10
     }
@@ -265,6 +278,11 @@ pub(super) struct ShopifyEntry {
     bulk_threshold_products: u64,
     #[serde(default = "defaults::overlap_minutes")]
     overlap_minutes: u32,
+    #[serde(default = "defaults::bulk_write_threshold")]
+    bulk_write_threshold: u64,
+    #[serde(default = "defaults::timeout_seconds")]
+    timeout_seconds: u64,
+    admin_url: Option<String>,
 }
 
 /// A `platform = "woocommerce"` entry as written.
@@ -313,6 +331,9 @@ impl From<ShopifyEntry> for ShopConfig {
             write_search_discovery: e.write_search_discovery,
             bulk_threshold_products: e.bulk_threshold_products,
             overlap_minutes: e.overlap_minutes,
+            bulk_write_threshold: e.bulk_write_threshold,
+            timeout_seconds: e.timeout_seconds,
+            admin_url: e.admin_url,
         });
         Self {
             enabled: e.enabled,

@@ -108,9 +108,17 @@ fn shop(config: &Config, index: usize, shop: &ShopConfig, out: &mut String) {
             };
             let _ = writeln!(
                 out,
-                "    metafields: {}{discovery}; bulk above {} products; overlap {} min",
-                s.metafield_namespace, s.bulk_threshold_products, s.overlap_minutes
+                "    metafields: {}{discovery}; bulk above {} products or {} metafield writes; \
+                 overlap {} min; timeout {} s",
+                s.metafield_namespace,
+                s.bulk_threshold_products,
+                s.bulk_write_threshold,
+                s.overlap_minutes,
+                s.timeout_seconds
             );
+            if let Some(url) = &s.admin_url {
+                let _ = writeln!(out, "    admin API at: {url}");
+            }
         }
         PlatformConfig::WooCommerce(w) => {
             let _ = writeln!(

@@ -188,6 +188,16 @@ fn shopify(s: &ShopifyConfig, t: &mut Table<'_>) {
             ),
         );
     }
+    t.at_least("timeout_seconds", s.timeout_seconds, 1);
+    t.at_least("bulk_write_threshold", s.bulk_write_threshold, 1);
+    if let Some(url) = &s.admin_url {
+        if split_url(url).is_none() {
+            t.problem(
+                "admin_url",
+                format_args!("must be an http:// or https:// URL, like \"http://127.0.0.1:8080\", got {url:?}"),
+            );
+        }
+    }
 }
 
 fn woocommerce(w: &WooCommerceConfig, t: &mut Table<'_>) {

@@ -5,3 +5,4 @@
 
 pub mod compute;
 pub mod merge;
+pub mod shopify;

@@ -55,6 +55,7 @@ fn the_example_documents_the_defaults_of_every_commented_option() {
             PlatformConfig::Shopify(s) => {
                 let expected = ShopifyConfig {
                     webhook_secret: s.webhook_secret.clone(),
+                    admin_url: s.admin_url.clone(),
                     ..ShopifyConfig::new(&s.shop_domain, s.access_token.clone())
                 };
                 assert_eq!(*s, expected);

@@ -86,6 +86,9 @@ pub struct IdRef {
 pub struct WireOrder {
     pub id: String,
     pub created_at: DateTime<Utc>,
+    /// Last change, the incremental pull's high-water mark.
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub processed_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -175,6 +178,61 @@ fn status(text: &str) -> ProductStatus {
     }
 }
 
+/// Adds a variant that arrived after its product was stored (bulk output without
+/// grouping); a variant already there is replaced.
+pub fn add_late_variant(product: &mut Product, wire: WireVariant) -> Result<(), MapError> {
+    let mapped = variant(wire).map_err(|(field, reason)| MapError {
+        record: "variant",
+        id: product.id.0.clone(),
+        field,
+        reason,
+    })?;
+    product.variants.retain(|v| v.id != mapped.id);
+    product.variants.push(mapped);
+    Ok(())
+}
+
+/// Adds a line item that arrived after its order was stored (bulk output without
+/// grouping). Each line arrives once per pass, and a repeated pass rewrites the order
+/// from its record first, so no line is counted twice.
+pub fn add_late_line(order: &mut Order, wire: WireLineItem) -> Result<(), MapError> {
+    if let Some(mapped) = line(wire).map_err(|(field, reason)| MapError {
+        record: "line item",
+        id: order.id.0.clone(),
+        field,
+        reason,
+    })? {
+        order.lines.push(mapped);
+    }
+    Ok(())
+}
+
+/// A line item, or `None` for custom items and deleted products (no product to link).
+fn line(wire: WireLineItem) -> Result<Option<LineItem>, (String, String)> {
+    let Some(product) = wire.product else {
+        return Ok(None);
+    };
+    let quantity = u32::try_from(wire.quantity).map_err(|_| {
+        (
+            "quantity".to_owned(),
+            format!("{} is not a count", wire.quantity),
+        )
+    })?;
+    let unit_price =
+        Money::parse(&wire.original_unit_price_set.shop_money.amount).map_err(|e| {
+            (
+                "originalUnitPriceSet.shopMoney.amount".to_owned(),
+                e.to_string(),
+            )
+        })?;
+    Ok(Some(LineItem {
+        product: ProductId::new(product.id),
+        variant: wire.variant.map(|v| VariantId::new(v.id)),
+        quantity,
+        unit_price,
+    }))
+}
+
 fn variant(wire: WireVariant) -> Result<Variant, (String, String)> {
     let price = Money::parse(&wire.price).map_err(|e| ("price".to_owned(), e.to_string()))?;
     let compare_at_price = wire
@@ -210,29 +268,12 @@ pub fn order(
     };
     let inline = wire.line_items.clone().map(|l| l.nodes).unwrap_or_default();
     let mut lines = Vec::new();
-    for (i, line) in inline.into_iter().chain(late_lines).enumerate() {
-        let Some(product) = line.product else {
-            continue;
-        };
-        let quantity = u32::try_from(line.quantity).map_err(|_| {
-            error(
-                format!("lineItems[{i}].quantity"),
-                format!("{} is not a count", line.quantity),
-            )
-        })?;
-        let unit_price =
-            Money::parse(&line.original_unit_price_set.shop_money.amount).map_err(|e| {
-                error(
-                    format!("lineItems[{i}].originalUnitPriceSet.shopMoney.amount"),
-                    e.to_string(),
-                )
-            })?;
-        lines.push(LineItem {
-            product: ProductId::new(product.id),
-            variant: line.variant.map(|v| VariantId::new(v.id)),
-            quantity,
-            unit_price,
-        });
+    for (i, wire_line) in inline.into_iter().chain(late_lines).enumerate() {
+        if let Some(mapped) =
+            line(wire_line).map_err(|(f, r)| error(format!("lineItems[{i}].{f}"), r))?
+        {
+            lines.push(mapped);
+        }
     }
     let financial = wire.display_financial_status.as_deref().unwrap_or("");
     Ok(Order {

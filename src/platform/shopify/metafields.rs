@@ -65,6 +65,9 @@ pub struct Desired {
     pub value: Option<Value>,
     /// Longest list the platform or storefront takes.
     pub cap: usize,
+    /// A `list.product_reference` (merged with the merchant's links in `merge` mode,
+    /// even when ours is empty).
+    pub is_list: bool,
 }
 
 /// Every metafield we manage for a product with these lists. Products in the holdout
@@ -79,12 +82,13 @@ pub fn desired(
     let wants = |list: WriteList| write.lists.contains(&list);
     let keep = |v: Option<Value>| if recs.holdout { None } else { v };
     let mut out = Vec::new();
-    let mut own = |key: &str, value: Option<Value>| {
+    let mut own = |key: &str, value: Option<Value>, is_list: bool| {
         out.push(Desired {
             namespace: namespace.to_owned(),
             key: key.to_owned(),
             value: keep(value),
             cap: LIST_CAP,
+            is_list,
         });
     };
     let links = [
@@ -95,11 +99,11 @@ pub fn desired(
     ];
     for (list, links) in links {
         if wants(list) {
-            own(list.as_str(), products(links));
+            own(list.as_str(), products(links), true);
         }
     }
     if wants(WriteList::Bundles) {
-        own("bundles", bundles(recs));
+        own("bundles", bundles(recs), false);
     }
     if wants(WriteList::Volume) {
         own(
@@ -107,6 +111,7 @@ pub fn desired(
             recs.volume
                 .as_ref()
                 .map(|v| Value::Integer(i64::from(v.typical_quantity))),
+            false,
         );
     }
     if wants(WriteList::Replenishment) {
@@ -115,9 +120,10 @@ pub fn desired(
             recs.replenishment
                 .as_ref()
                 .map(|r| Value::Integer(r.median_days.round() as i64)),
+            false,
         );
     }
-    own(EXPLANATIONS_KEY, explanations(recs, &links));
+    own(EXPLANATIONS_KEY, explanations(recs, &links), false);
     if search_discovery {
         for (key, list, links) in [
             (
@@ -133,6 +139,7 @@ pub fn desired(
                     key: key.to_owned(),
                     value: keep(products(links)),
                     cap: DISCOVERY_CAP,
+                    is_list: true,
                 });
             }
         }

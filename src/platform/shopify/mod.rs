@@ -5,8 +5,11 @@
 //! verification (`webhook`).
 
 pub mod bucket;
+pub mod bulk;
 pub mod bulk_jsonl;
+pub mod client;
 pub mod map;
 pub mod metafields;
 pub mod ops;
+pub mod read;
 pub mod webhook;

@@ -1,0 +1,92 @@
+//! `upsell-sync push`: write each Shopify shop's stored lists into product metafields,
+//! only where they changed; `--dry-run` prints the diff and writes nothing.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::shopify_shop::{chosen_shops, client, runtime, shopify_config};
+use super::workspace::WorkspaceArgs;
+use crate::config::WriteMode;
+use crate::sync::shopify::push::{push, PushOptions, PushReport};
+
+/// Which shops to push, and how.
+#[derive(Debug, clap::Args)]
+pub struct PushArgs {
+    /// Only this shop (default: every enabled shop of the config).
+    #[arg(long)]
+    pub shop: Option<String>,
+    /// Print what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Config and data directory.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// Pushes each chosen shop; one summary block per shop.
+pub fn run(args: &PushArgs) -> anyhow::Result<String> {
+    let workspace = args.workspace.open()?;
+    let runtime = runtime()?;
+    let mut out = String::new();
+    for shop in chosen_shops(&workspace, args.shop.as_deref())? {
+        let config = shopify_config(shop)?;
+        let client = client(config)?;
+        let store = workspace.existing_shop(&shop.name)?;
+        let mut write = workspace.config.write_for(shop);
+        if args.dry_run {
+            write.mode = WriteMode::DryRun;
+        }
+        let options = PushOptions {
+            write,
+            namespace: config.metafield_namespace.clone(),
+            search_discovery: config.write_search_discovery,
+            bulk_threshold: usize::try_from(config.bulk_write_threshold).unwrap_or(usize::MAX),
+            poll: Duration::from_secs(1),
+            now: Utc::now(),
+        };
+        let report = runtime.block_on(push(&client, &store, &options))?;
+        write_report(&mut out, &shop.name, &report);
+    }
+    Ok(out)
+}
+
+/// The report as the CLI prints it: the diff in a dry run, counts otherwise.
+pub fn write_report(out: &mut String, name: &str, report: &PushReport) {
+    if report.dry_run {
+        let _ = writeln!(
+            out,
+            "{name} (dry run, nothing written): {} metafields would change on {} products; {} unchanged",
+            report.diff.len(),
+            report.products_changed,
+            report.unchanged + report.already_there
+        );
+        for entry in &report.diff {
+            let _ = writeln!(
+                out,
+                "  {} {}: {} -> {}",
+                entry.product,
+                entry.metafield,
+                entry.before.as_deref().unwrap_or("(none)"),
+                entry.after.as_deref().unwrap_or("(deleted)")
+            );
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "{name}: {} metafields written, {} deleted, {} already right, {} unchanged since the last push{}",
+            report.set,
+            report.deleted,
+            report.already_there,
+            report.unchanged,
+            report.bulk_operation.as_ref().map(|id| format!(" (bulk operation {id})")).unwrap_or_default()
+        );
+        if report.conflicts > 0 {
+            let _ = writeln!(out, "  {} writes skipped: the metafield changed on Shopify since it was read; retried next push", report.conflicts);
+        }
+    }
+    for problem in &report.problems {
+        let _ = writeln!(out, "  problem: {problem}");
+    }
+}

@@ -1,0 +1,248 @@
+//! Paged reads of the Admin API: products and orders changed since a time, product ids,
+//! counts and granted scopes. Each function is one call; the loops, checkpoints and the
+//! store live in `sync`.
+//!
+//! Products and orders are read into the wire types of `map` (shared with bulk output)
+//! rather than the generated ones, so one mapping serves both paths.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+
+use super::client::{ShopifyClient, ShopifyError};
+use super::map::{WireOrder, WireProduct};
+use super::ops::{app_scopes, orders, orders_count, product_ids, products, products_count};
+use super::ops::{AppScopes, Orders, OrdersCount, ProductIds, Products, ProductsCount};
+use crate::platform::retry::Sleeper;
+
+/// Orders older than this are invisible without the `read_all_orders` scope.
+pub const DEFAULT_ORDER_DAYS: i64 = 60;
+
+/// `pageInfo` of a connection.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    /// Whether another page follows.
+    pub has_next_page: bool,
+    /// Cursor of the last node, to pass as `after`.
+    #[serde(default)]
+    pub end_cursor: Option<String>,
+}
+
+/// A page of a root connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The nodes, raw: each is mapped (and may fail) on its own.
+    pub nodes: Vec<T>,
+    /// Where the next page starts.
+    pub page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+struct ProductsData {
+    products: Page<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct OrdersData {
+    orders: Page<serde_json::Value>,
+}
+
+/// One node as read: the wire record, or why it could not be read.
+pub type Node<T> = Result<T, Unreadable>;
+
+/// A node that did not fit its wire type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: field `{field}`: {reason}", id.as_deref().unwrap_or("?"))]
+pub struct Unreadable {
+    /// Its id, when it had a readable one.
+    pub id: Option<String>,
+    /// The field that did not fit.
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The search string for "changed at or after `since`", in UTC with `Z` as Shopify wants.
+#[must_use]
+pub fn updated_since(since: DateTime<Utc>) -> String {
+    format!(
+        "updated_at:>='{}'",
+        since.to_rfc3339_opts(SecondsFormat::Secs, true)
+    )
+}
+
+/// The search string for "created at or after `since`".
+#[must_use]
+pub fn created_since(since: DateTime<Utc>) -> String {
+    format!(
+        "created_at:>='{}'",
+        since.to_rfc3339_opts(SecondsFormat::Secs, true)
+    )
+}
+
+/// Joins search terms with `AND`, skipping absent ones.
+#[must_use]
+pub fn all_of(terms: &[Option<String>]) -> Option<String> {
+    let present: Vec<&str> = terms.iter().flatten().map(String::as_str).collect();
+    (!present.is_empty()).then(|| present.join(" AND "))
+}
+
+/// One page of products matching `query`, oldest change first.
+pub async fn products_page<S: Sleeper>(
+    client: &ShopifyClient<S>,
+    query: Option<String>,
+    after: Option<String>,
+) -> Result<(Vec<Node<WireProduct>>, PageInfo), ShopifyError> {
+    let variables = products::Variables {
+        first: products::Variables::default_first(),
+        after,
+        query,
+        variants_first: products::Variables::default_variantsFirst(),
+    };
+    let estimate = connection(variables.first, 1 + connection(variables.variants_first, 1));
+    let data: ProductsData = client.run_as::<Products, _>(variables, estimate).await?;
+    Ok((read_nodes(data.products.nodes), data.products.page_info))
+}
+
+/// One page of orders matching `query`, oldest change first.
+pub async fn orders_page<S: Sleeper>(
+    client: &ShopifyClient<S>,
+    query: Option<String>,
+    after: Option<String>,
+) -> Result<(Vec<Node<WireOrder>>, PageInfo), ShopifyError> {
+    let variables = orders::Variables {
+        first: orders::Variables::default_first(),
+        after,
+        query,
+        line_items_first: orders::Variables::default_lineItemsFirst(),
+    };
+    // A line item selects product, variant and originalUnitPriceSet { shopMoney }.
+    let line = 1 + 1 + 1 + 2;
+    let estimate = connection(
+        variables.first,
+        1 + 1 + connection(variables.line_items_first, line),
+    );
+    let data: OrdersData = client.run_as::<Orders, _>(variables, estimate).await?;
+    Ok((read_nodes(data.orders.nodes), data.orders.page_info))
+}
+
+/// One page of product ids, in id order (for the deletion reconciliation).
+pub async fn product_ids_page<S: Sleeper>(
+    client: &ShopifyClient<S>,
+    after: Option<String>,
+) -> Result<(Vec<String>, PageInfo), ShopifyError> {
+    let variables = product_ids::Variables {
+        first: product_ids::Variables::default_first(),
+        after,
+        query: None,
+    };
+    let estimate = connection(variables.first, 1);
+    let data = client.run::<ProductIds>(variables, estimate).await?;
+    let ids = data.products.nodes.into_iter().map(|n| n.id).collect();
+    let info = data.products.page_info;
+    Ok((
+        ids,
+        PageInfo {
+            has_next_page: info.has_next_page,
+            end_cursor: info.end_cursor,
+        },
+    ))
+}
+
+/// How many products match `query`, exactly.
+pub async fn products_count<S: Sleeper>(
+    client: &ShopifyClient<S>,
+    query: Option<String>,
+) -> Result<u64, ShopifyError> {
+    let data = client
+        .run::<ProductsCount>(products_count::Variables { query }, 1)
+        .await?;
+    Ok(data.products_count.map_or(0, |c| c.count.max(0) as u64))
+}
+
+/// How many orders match `query`, exactly.
+pub async fn orders_count<S: Sleeper>(
+    client: &ShopifyClient<S>,
+    query: Option<String>,
+) -> Result<u64, ShopifyError> {
+    let data = client
+        .run::<OrdersCount>(orders_count::Variables { query }, 1)
+        .await?;
+    Ok(data.orders_count.map_or(0, |c| c.count.max(0) as u64))
+}
+
+/// The scopes granted to our token.
+pub async fn access_scopes<S: Sleeper>(
+    client: &ShopifyClient<S>,
+) -> Result<Vec<String>, ShopifyError> {
+    let data = client.run::<AppScopes>(app_scopes::Variables {}, 2).await?;
+    Ok(data
+        .current_app_installation
+        .access_scopes
+        .into_iter()
+        .map(|s| s.handle)
+        .collect())
+}
+
+/// Requested cost of a connection of `first` nodes costing `node` each (Shopify's rule:
+/// two for the connection, then per node).
+fn connection(first: i64, node: u32) -> u32 {
+    let first = u32::try_from(first.max(0)).unwrap_or(u32::MAX);
+    2_u32.saturating_add(first.saturating_mul(node))
+}
+
+/// Reads every node on its own, so one odd record costs only itself.
+fn read_nodes<T: serde::de::DeserializeOwned>(nodes: Vec<serde_json::Value>) -> Vec<Node<T>> {
+    nodes
+        .into_iter()
+        .map(|node| {
+            let id = node
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned);
+            serde_path_to_error::deserialize(node).map_err(|e| Unreadable {
+                id,
+                field: e.path().to_string(),
+                reason: e.inner().to_string(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn search_strings_are_utc_with_z() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        assert_eq!(updated_since(at), "updated_at:>='2026-11-20T10:00:00Z'");
+        assert_eq!(
+            all_of(&[Some(updated_since(at)), None, Some(created_since(at))]).as_deref(),
+            Some("updated_at:>='2026-11-20T10:00:00Z' AND created_at:>='2026-11-20T10:00:00Z'")
+        );
+        assert_eq!(all_of(&[None]), None);
+    }
+
+    #[test]
+    fn connection_cost_follows_shopifys_rule() {
+        // products(first: 10) { variants(first: 25) { ... } }
+        assert_eq!(connection(10, 1 + connection(25, 1)), 282);
+        assert_eq!(connection(250, 1), 252);
+    }
+
+    #[test]
+    fn one_bad_node_does_not_spoil_the_page() {
+        let nodes = vec![
+            serde_json::json!({"id": "gid://shopify/Order/1", "createdAt": "2026-01-01T00:00:00Z"}),
+            serde_json::json!({"id": "gid://shopify/Order/2", "createdAt": "yesterday"}),
+        ];
+        let read: Vec<Node<WireOrder>> = read_nodes(nodes);
+        assert!(read[0].is_ok());
+        let error = read[1].as_ref().unwrap_err();
+        assert_eq!(error.id.as_deref(), Some("gid://shopify/Order/2"));
+        assert_eq!(error.field, "createdAt");
+    }
+}
