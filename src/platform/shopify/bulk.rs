@@ -36,6 +36,8 @@ pub struct BulkOutcome {
     pub partial_data_url: Option<String>,
     /// Objects written, roots and children.
     pub object_count: u64,
+    /// When Shopify started it (its clock): the result holds every change before this.
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl BulkOutcome {
@@ -118,6 +120,9 @@ pub async fn wait_for<S: Sleeper>(
                 url: operation.url,
                 partial_data_url: operation.partial_data_url,
                 object_count: operation.object_count.parse().unwrap_or(0),
+                created_at: chrono::DateTime::parse_from_rfc3339(&operation.created_at)
+                    .ok()
+                    .map(|t| t.with_timezone(&chrono::Utc)),
             });
         }
         client.sleeper().sleep(pause).await;

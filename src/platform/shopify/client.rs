@@ -243,6 +243,10 @@ impl<S: Sleeper> ShopifyClient<S> {
                         ErrorKind::Throttled => {
                             // Without a status, wait a second (Shopify's advice for 429s).
                             let wait = if let Some(cost) = cost {
+                                // The query may cost more than we reserved: learn it, so
+                                // the next reservation waits for the right amount.
+                                let requested = points(cost.requested_query_cost);
+                                self.learn_cost(operation, estimate, requested);
                                 reservation.throttled(cost.throttle_status)
                             } else {
                                 drop(reservation);

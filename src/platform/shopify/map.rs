@@ -31,6 +31,26 @@ pub struct MapError {
 pub struct Nodes<T> {
     /// The connection's nodes.
     pub nodes: Vec<T>,
+    /// Whether more nodes follow (absent when not selected).
+    #[serde(default, rename = "pageInfo")]
+    pub page_info: Option<crate::platform::shopify::read::PageInfo>,
+}
+
+impl<T> Nodes<T> {
+    /// The cursor to read the rest from, when the connection had more than it showed.
+    #[must_use]
+    pub fn rest_after(&self) -> Option<&str> {
+        self.page_info
+            .as_ref()
+            .filter(|p| p.has_next_page)
+            .and_then(|p| p.end_cursor.as_deref())
+    }
+
+    /// Whether the connection had more nodes than it showed.
+    #[must_use]
+    pub fn truncated(&self) -> bool {
+        self.page_info.as_ref().is_some_and(|p| p.has_next_page)
+    }
 }
 
 /// A product as our operations select it. In bulk output the variants arrive as

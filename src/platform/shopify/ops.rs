@@ -204,6 +204,17 @@ pub struct StagedUploadsCreate;
 )]
 pub struct BulkOperationRunMutation;
 
+/// The line items of one order after the first page, for orders with more
+/// lines than an [`Orders`] page fetches. ~504 points with the default.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/shopify/schema.graphql",
+    query_path = "graphql/shopify/order_line_items.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct OrderLineItems;
+
 /// The scopes granted to our token, to detect `read_all_orders`. ~2 points.
 #[derive(GraphQLQuery)]
 #[graphql(

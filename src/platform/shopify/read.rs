@@ -8,10 +8,15 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 
+use super::bucket::SINGLE_QUERY_MAX;
 use super::client::{ShopifyClient, ShopifyError};
-use super::map::{WireOrder, WireProduct};
-use super::ops::{app_scopes, orders, orders_count, product_ids, products, products_count};
-use super::ops::{AppScopes, Orders, OrdersCount, ProductIds, Products, ProductsCount};
+use super::map::{Nodes, WireLineItem, WireOrder, WireProduct};
+use super::ops::{
+    app_scopes, order_line_items, orders, orders_count, product_ids, products, products_count,
+};
+use super::ops::{
+    AppScopes, OrderLineItems, Orders, OrdersCount, ProductIds, Products, ProductsCount,
+};
 use crate::platform::retry::Sleeper;
 
 /// Orders older than this are invisible without the `read_all_orders` scope.
@@ -94,13 +99,16 @@ pub async fn products_page<S: Sleeper>(
     query: Option<String>,
     after: Option<String>,
 ) -> Result<(Vec<Node<WireProduct>>, PageInfo), ShopifyError> {
+    let variants_first = products::Variables::default_variantsFirst();
+    let node = 4 + count(variants_first);
+    let first = fit_first(client, products::Variables::default_first(), node);
     let variables = products::Variables {
-        first: products::Variables::default_first(),
+        first,
         after,
         query,
-        variants_first: products::Variables::default_variantsFirst(),
+        variants_first,
     };
-    let estimate = connection(variables.first, 1 + connection(variables.variants_first, 1));
+    let estimate = page_cost(first, node);
     let data: ProductsData = client.run_as::<Products, _>(variables, estimate).await?;
     Ok((read_nodes(data.products.nodes), data.products.page_info))
 }
@@ -111,20 +119,61 @@ pub async fn orders_page<S: Sleeper>(
     query: Option<String>,
     after: Option<String>,
 ) -> Result<(Vec<Node<WireOrder>>, PageInfo), ShopifyError> {
+    let line_items_first = orders::Variables::default_lineItemsFirst();
+    // A line item selects product, variant and originalUnitPriceSet { shopMoney }.
+    let node = 5 + 5 * count(line_items_first);
+    let first = fit_first(client, orders::Variables::default_first(), node);
     let variables = orders::Variables {
-        first: orders::Variables::default_first(),
+        first,
         after,
         query,
-        line_items_first: orders::Variables::default_lineItemsFirst(),
+        line_items_first,
     };
-    // A line item selects product, variant and originalUnitPriceSet { shopMoney }.
-    let line = 1 + 1 + 1 + 2;
-    let estimate = connection(
-        variables.first,
-        1 + 1 + connection(variables.line_items_first, line),
-    );
+    let estimate = page_cost(first, node);
     let data: OrdersData = client.run_as::<Orders, _>(variables, estimate).await?;
     Ok((read_nodes(data.orders.nodes), data.orders.page_info))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderLinesData {
+    order: Option<OrderLines>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderLines {
+    line_items: Nodes<WireLineItem>,
+}
+
+/// Every line item of order `id` after cursor `after` (the first page came with the
+/// order). `None` when the order is gone or no longer readable.
+pub async fn remaining_line_items<S: Sleeper>(
+    client: &ShopifyClient<S>,
+    id: &str,
+    mut after: String,
+) -> Result<Option<Vec<WireLineItem>>, ShopifyError> {
+    let mut lines = Vec::new();
+    loop {
+        let variables = order_line_items::Variables {
+            id: id.to_owned(),
+            first: order_line_items::Variables::default_first(),
+            after: Some(after),
+        };
+        let estimate = page_cost(variables.first, 5) + 1;
+        let data: OrderLinesData = client
+            .run_as::<OrderLineItems, _>(variables, estimate)
+            .await?;
+        let Some(order) = data.order else {
+            return Ok(None);
+        };
+        let next = order.line_items.rest_after().map(str::to_owned);
+        lines.extend(order.line_items.nodes);
+        match next {
+            Some(cursor) => after = cursor,
+            None => return Ok(Some(lines)),
+        }
+    }
 }
 
 /// One page of product ids, in id order (for the deletion reconciliation).
@@ -137,7 +186,7 @@ pub async fn product_ids_page<S: Sleeper>(
         after,
         query: None,
     };
-    let estimate = connection(variables.first, 1);
+    let estimate = page_cost(variables.first, 1);
     let data = client.run::<ProductIds>(variables, estimate).await?;
     let ids = data.products.nodes.into_iter().map(|n| n.id).collect();
     let info = data.products.page_info;
@@ -185,11 +234,29 @@ pub async fn access_scopes<S: Sleeper>(
         .collect())
 }
 
-/// Requested cost of a connection of `first` nodes costing `node` each (Shopify's rule:
-/// two for the connection, then per node).
-fn connection(first: i64, node: u32) -> u32 {
-    let first = u32::try_from(first.max(0)).unwrap_or(u32::MAX);
-    2_u32.saturating_add(first.saturating_mul(node))
+/// The page size to ask for: `default`, or fewer when the shop's bucket (as learned) or
+/// Shopify's single-query limit could not pay a page of `default` nodes costing `node`.
+/// At least one node, so a tiny bucket still makes progress (and says so if it cannot).
+fn fit_first<S: Sleeper>(client: &ShopifyClient<S>, default: i64, node: u32) -> i64 {
+    let maximum = client
+        .bucket()
+        .limits()
+        .maximum
+        .min(f64::from(SINGLE_QUERY_MAX));
+    let affordable = ((maximum - 3.0) / f64::from(node.max(1))).floor() as i64;
+    default.min(affordable).max(1)
+}
+
+/// Our estimate of the requested cost of a page of `first` nodes costing `node` each:
+/// one point per object, a page size's worth of nodes per connection, and a few points
+/// for the page itself. Only a first guess: the client reserves what Shopify reported
+/// for the same shape once it has seen one answer.
+fn page_cost(first: i64, node: u32) -> u32 {
+    3_u32.saturating_add(count(first).saturating_mul(node))
+}
+
+fn count(first: i64) -> u32 {
+    u32::try_from(first.max(0)).unwrap_or(u32::MAX)
 }
 
 /// Reads every node on its own, so one odd record costs only itself.
@@ -227,10 +294,11 @@ mod tests {
     }
 
     #[test]
-    fn connection_cost_follows_shopifys_rule() {
-        // products(first: 10) { variants(first: 25) { ... } }
-        assert_eq!(connection(10, 1 + connection(25, 1)), 282);
-        assert_eq!(connection(250, 1), 252);
+    fn page_costs_match_the_operation_files() {
+        // The costs quoted in graphql/shopify/{products,orders,product_ids}.graphql.
+        assert_eq!(page_cost(10, 4 + count(25)), 293);
+        assert_eq!(page_cost(5, 5 + 5 * count(20)), 528);
+        assert_eq!(page_cost(250, 1), 253);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::model::{InstallSalt, ProductId};
 use crate::platform::retry::{Retry, Sleeper};
 use crate::platform::shopify::bulk;
 use crate::platform::shopify::client::{ShopifyClient, ShopifyError};
-use crate::platform::shopify::map;
+use crate::platform::shopify::map::{self, Nodes};
 use crate::platform::shopify::ops::{BULK_ORDERS_QUERY, BULK_PRODUCTS_QUERY};
 use crate::platform::shopify::read::{
     self, all_of, created_since, updated_since, DEFAULT_ORDER_DAYS,
@@ -182,8 +182,9 @@ async fn bulk_pass<S: Sleeper + Clone + 'static>(
         Kind::Products => (BULK_PRODUCTS_QUERY, PRODUCTS),
         Kind::Orders => (BULK_ORDERS_QUERY, ORDERS),
     };
-    let started_at = options.now;
     let outcome = bulk::run_query(client, query, options.poll).await?;
+    // Shopify's clock, not ours: a skewed local clock must not skip changes.
+    let started_at = outcome.created_at.unwrap_or(options.now);
     let mut pass = PassReport {
         mode: "bulk",
         partial: !outcome.is_complete(),
@@ -298,13 +299,6 @@ async fn products_pass<S: Sleeper>(
     if since.is_none() {
         // A pass over every product also tells which stored ones are gone.
         report.deleted_products += remove_unseen_products(shop, &seen)?;
-        if shop.checkpoint(PRODUCTS)?.is_none() {
-            let checkpoint = Checkpoint {
-                updated_at: options.now,
-                cursor: None,
-            };
-            shop.set_checkpoint(PRODUCTS, &checkpoint)?;
-        }
     }
     Ok(pass)
 }
@@ -331,6 +325,9 @@ async fn fetch_products<S: Sleeper>(
                 .map_err(|e| (e.id.clone(), format!("product {e}")))
                 .and_then(|wire| {
                     let id = wire.id.clone();
+                    if wire.variants.as_ref().is_some_and(Nodes::truncated) {
+                        tracing::warn!(product = %id, "more variants than one page holds; the first ones are stored");
+                    }
                     map::product(wire, Vec::new()).map_err(|e| (Some(id), e.to_string()))
                 });
             match mapped {
@@ -379,15 +376,6 @@ async fn orders_pass<S: Sleeper>(
     let query = all_of(&[since.map(updated_since), order_floor.map(created_since)]);
     let mut pass = fetch_orders(client, shop, salt, query, true, report).await?;
     pass.mode = mode;
-    if since.is_none() && shop.checkpoint(ORDERS)?.is_none() {
-        shop.set_checkpoint(
-            ORDERS,
-            &Checkpoint {
-                updated_at: options.now,
-                cursor: None,
-            },
-        )?;
-    }
     Ok(pass)
 }
 
@@ -408,9 +396,13 @@ async fn fetch_orders<S: Sleeper>(
         pass.pages += 1;
         let mut newest = None;
         for node in nodes {
+            let rest = match &node {
+                Ok(wire) => rest_of_lines(client, wire).await?,
+                Err(_) => Vec::new(),
+            };
             let mapped = node.map_err(|e| format!("order {e}")).and_then(|wire| {
                 let updated = wire.updated_at;
-                map::order(wire, Vec::new(), salt)
+                map::order(wire, rest, salt)
                     .map(|o| (o, updated))
                     .map_err(|e| e.to_string())
             });
@@ -434,6 +426,21 @@ async fn fetch_orders<S: Sleeper>(
         }
     }
     Ok(pass)
+}
+
+/// The line items an Orders page left out of `wire` (orders with many lines).
+async fn rest_of_lines<S: Sleeper>(
+    client: &ShopifyClient<S>,
+    wire: &map::WireOrder,
+) -> Result<Vec<map::WireLineItem>, ShopifyError> {
+    let Some(after) = wire.line_items.as_ref().and_then(|l| l.rest_after()) else {
+        return Ok(Vec::new());
+    };
+    Ok(
+        read::remaining_line_items(client, &wire.id, after.to_owned())
+            .await?
+            .unwrap_or_default(),
+    )
 }
 
 /// Makes the page durable, then moves checkpoint `name` up to `newest` (never back).

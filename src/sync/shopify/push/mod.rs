@@ -312,7 +312,7 @@ async fn read_current<S: Sleeper>(
         metafields_first: product_metafields::Variables::default_metafieldsFirst(),
     };
     let first = u32::try_from(variables.metafields_first.max(0)).unwrap_or(u32::MAX);
-    let per_product = 1 + 2 + first + 1 + 1;
+    let per_product = 6 + first;
     let estimate = per_product.saturating_mul(chunk.len() as u32);
     let data: NodesData = client
         .run_as::<ProductMetafields, _>(variables, estimate)
