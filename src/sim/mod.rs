@@ -3,5 +3,6 @@
 //! come with the platform issues.) Nothing in the daemon's data path depends on this.
 
 pub mod catalog;
+pub mod shopify;
 
 pub use catalog::{PlantedTruth, ShopSpec, SyntheticShop};

@@ -124,10 +124,19 @@ impl Store {
 }
 
 /// Opens the sled database at `path`, waiting up to `lock_wait` for its lock.
+/// sled's page cache. Its default (1 GiB) would let the daemon's memory grow with the
+/// store; every access pattern here is a scan or a point lookup by key, which a small
+/// cache serves well, so a large store costs disk, not memory.
+const CACHE_BYTES: u64 = 64 << 20;
+
 fn open_db(path: &Path, lock_wait: Duration) -> Result<Db, StoreError> {
     let deadline = Instant::now() + lock_wait;
     loop {
-        match sled::Config::new().path(path).open() {
+        match sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+        {
             Ok(db) => return Ok(db),
             Err(e) if is_lock_error(&e) && Instant::now() < deadline => {
                 thread::sleep(Duration::from_millis(20));

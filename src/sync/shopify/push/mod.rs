@@ -389,7 +389,14 @@ async fn set_batch<S: Sleeper>(
         }
         let mut refused = vec![false; batch.len()];
         for error in payload {
-            let index = error.element_index.and_then(|i| usize::try_from(i).ok());
+            // The input is named by the field path (`metafields.3.value`); `elementIndex`
+            // points into a list value instead.
+            let index = error
+                .field
+                .as_ref()
+                .filter(|f| f.first().map(String::as_str) == Some("metafields"))
+                .and_then(|f| f.get(1))
+                .and_then(|i| i.parse::<usize>().ok());
             let user_error = UserError::new(
                 error.field,
                 error.message,
