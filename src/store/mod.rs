@@ -127,7 +127,7 @@ impl Store {
 /// sled's page cache. Its default (1 GiB) would let the daemon's memory grow with the
 /// store; every access pattern here is a scan or a point lookup by key, which a small
 /// cache serves well, so a large store costs disk, not memory.
-const CACHE_BYTES: u64 = 64 << 20;
+const CACHE_BYTES: u64 = 16 << 20;
 
 fn open_db(path: &Path, lock_wait: Duration) -> Result<Db, StoreError> {
     let deadline = Instant::now() + lock_wait;
