@@ -13,7 +13,7 @@ use upsell_sync::config::{Secret, WriteConfig, WriteMode};
 use upsell_sync::model::{InstallSalt, ProductId};
 use upsell_sync::platform::retry::{ManualClock, RetryPolicy};
 use upsell_sync::platform::shopify::bucket::CostBucket;
-use upsell_sync::platform::shopify::client::{ClientSettings, ShopifyClient, ShopifyError};
+use upsell_sync::platform::shopify::client::{ClientSettings, ShopifyClient};
 use upsell_sync::platform::shopify::metafields::DISCOVERY_NAMESPACE;
 use upsell_sync::recommend::Params;
 use upsell_sync::sim::shopify::{BulkErrorCode, BulkFailure, Fault, SimConfig, SimShopify};
@@ -637,7 +637,6 @@ async fn a_wrong_token_fails_at_once_without_retries() {
         "the token never shows"
     );
     assert_eq!(bad.stats().retries, 0);
-    let _: Option<&ShopifyError> = None;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -672,4 +671,48 @@ async fn an_input_shopify_refuses_is_reported_by_field_and_the_rest_of_its_batch
         .map(|p| rig.sim.state().metafields(&p.gid).len())
         .sum();
     assert_eq!(written, report.set);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_in_another_api_version_is_noticed() {
+    let mut config = small_shop();
+    config.api_versions = vec!["2026-10".to_owned()];
+    let rig = rig(config).await;
+    assert_eq!(rig.client.answered_version(), None);
+    rig.pull(false).await;
+    // The pinned 2026-07 is no longer served: Shopify falls forward to 2026-10.
+    assert_eq!(rig.client.answered_version().as_deref(), Some("2026-10"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_tasks_of_one_shop_share_one_bucket_and_are_never_throttled() {
+    use upsell_sync::platform::shopify::read::products_page;
+    let rig = rig(small_shop().with_bucket(700.0, 20.0)).await;
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let client = rig.client.clone();
+            tokio::spawn(async move {
+                let mut after = None;
+                let mut pages = 0;
+                for _ in 0..4 {
+                    let (nodes, info) = products_page(&client, None, after.take()).await.unwrap();
+                    assert!(!nodes.is_empty());
+                    pages += 1;
+                    after = info.end_cursor;
+                }
+                pages
+            })
+        })
+        .collect();
+    let mut pages = 0;
+    for task in tasks {
+        pages += task.await.unwrap();
+    }
+    assert_eq!(pages, 16);
+    assert_eq!(rig.client.stats().throttled, 0);
+    assert_eq!(rig.sim.state().counters().throttled, 0);
+    assert!(
+        rig.client.stats().bucket.waits > 0,
+        "the tasks queued behind each other"
+    );
 }

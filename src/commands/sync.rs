@@ -46,6 +46,17 @@ pub fn run(args: &SyncArgs) -> anyhow::Result<String> {
         let report = runtime.block_on(pull(&client, &store, &salt, &options))?;
         let stats = client.stats();
         write_report(&mut out, &shop.name, &report);
+        if let Some(answered) = client
+            .answered_version()
+            .filter(|v| *v != config.api_version)
+        {
+            let _ = writeln!(
+                out,
+                "  warning: Shopify answered with API version {answered}, not the pinned {}; \
+                 the pinned version is probably out of support: update api_version",
+                config.api_version
+            );
+        }
         let _ = writeln!(
             out,
             "  {} requests, {} retries, {} THROTTLED, {} points spent",

@@ -246,8 +246,12 @@ impl Clock for ManualClock {
 }
 
 impl Sleeper for ManualClock {
+    /// Advances the clock, then yields once: a real sleep lets other tasks run, and a
+    /// task that waits for another's answer (a queued bucket reservation) must not spin
+    /// on the worker thread that answer needs.
     async fn sleep(&self, duration: Duration) {
         self.advance(duration);
+        tokio::task::yield_now().await;
     }
 }
 
@@ -385,15 +389,20 @@ mod tests {
     }
 
     #[test]
-    fn manual_clock_moves_only_when_told_or_slept_on() {
+    fn manual_clock_moves_only_when_told_or_slept_on_and_yields_once() {
         let clock = ManualClock::new();
         let start = clock.now();
         clock.advance(SECOND);
         let waker = std::task::Waker::noop();
         let mut cx = std::task::Context::from_waker(waker);
         let mut sleep = std::pin::pin!(clock.sleep(2 * SECOND));
-        assert!(sleep.as_mut().poll(&mut cx).is_ready(), "never blocks");
+        // The first poll advances the clock and yields once; the second is done.
+        assert!(
+            sleep.as_mut().poll(&mut cx).is_pending(),
+            "yields like a real sleep"
+        );
         assert_eq!(clock.now() - start, 3 * SECOND);
+        assert!(sleep.as_mut().poll(&mut cx).is_ready(), "never blocks");
         assert_eq!(clock.clone().elapsed(), 3 * SECOND, "clones share time");
     }
 }

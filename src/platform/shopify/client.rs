@@ -102,6 +102,8 @@ struct Inner<S> {
     retries: AtomicU64,
     throttled: AtomicU64,
     version_warned: AtomicBool,
+    /// The `X-Shopify-API-Version` of the last answer, for the sync status.
+    answered_version: Mutex<Option<String>>,
 }
 
 impl<S: Sleeper> ShopifyClient<S> {
@@ -136,6 +138,7 @@ impl<S: Sleeper> ShopifyClient<S> {
                 retries: AtomicU64::new(0),
                 throttled: AtomicU64::new(0),
                 version_warned: AtomicBool::new(false),
+                answered_version: Mutex::new(None),
             }),
         })
     }
@@ -162,6 +165,17 @@ impl<S: Sleeper> ShopifyClient<S> {
     #[must_use]
     pub fn retry_policy(&self) -> RetryPolicy {
         self.inner.settings.retry
+    }
+
+    /// The API version Shopify last answered with (`None` before the first answer); it
+    /// differs from the pinned one when the pinned version left support.
+    #[must_use]
+    pub fn answered_version(&self) -> Option<String> {
+        self.inner
+            .answered_version
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Counters since creation.
@@ -421,6 +435,11 @@ impl<S: Sleeper> ShopifyClient<S> {
         else {
             return;
         };
+        *self
+            .inner
+            .answered_version
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(answered.to_owned());
         let pinned = &self.inner.settings.api_version;
         if answered != pinned && !self.inner.version_warned.swap(true, Ordering::Relaxed) {
             tracing::warn!(
