@@ -1,6 +1,8 @@
 //! The platforms: clients, rate limiting and mapping of wire types into the model.
-//! `shopify/` speaks the Admin GraphQL API; `woocommerce/` comes with its issue.
-//! `retry` is the backoff policy both share.
+//! `shopify/` speaks the Admin GraphQL API, `woocommerce/` the REST API v3. `retry` is
+//! the backoff policy both share, `webhook_signature` the HMAC check both use.
 
 pub mod retry;
 pub mod shopify;
+pub mod webhook_signature;
+pub mod woocommerce;
