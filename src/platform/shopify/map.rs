@@ -12,19 +12,7 @@ use crate::model::{
     ProductStatus, Variant, VariantId,
 };
 
-/// Why a Shopify record could not be mapped.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{record} {id}: field `{field}`: {reason}")]
-pub struct MapError {
-    /// "product", "variant", "order" or "line item".
-    pub record: &'static str,
-    /// The record's id as received ("?" when it has none).
-    pub id: String,
-    /// The camelCase field path, e.g. `variants.nodes[2].price`.
-    pub field: String,
-    /// What was wrong.
-    pub reason: String,
-}
+pub use crate::platform::map_error::MapError;
 
 /// `{ nodes: [...] }`, the shape of a nested connection in our operations.
 #[derive(Debug, Clone, Deserialize)]
