@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-use super::client::{ShopifyClient, ShopifyError, UserError};
+use super::client::{describe, ShopifyClient, ShopifyError, UserError};
 use super::ops::{
     bulk_operation, bulk_operation_run_mutation, bulk_operation_run_query, staged_uploads_create,
     BulkOperation, BulkOperationRunMutation, BulkOperationRunQuery, StagedUploadsCreate,
@@ -154,7 +154,7 @@ where
         .timeout(Duration::from_secs(24 * 3600))
         .send()
         .await
-        .map_err(|e| failed(e.without_url().to_string()))?;
+        .map_err(|e| failed(describe(&e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(ShopifyError::Http {
@@ -237,7 +237,7 @@ pub async fn start_mutation<S: Sleeper>(
         .map_err(|e| ShopifyError::Network {
             operation: "staged upload",
             attempts: 1,
-            reason: e.without_url().to_string(),
+            reason: describe(&e),
         })?;
     if !response.status().is_success() {
         return Err(ShopifyError::Http {

@@ -468,8 +468,7 @@ enum Failure {
 }
 
 fn network_failure(operation: &'static str, error: &reqwest::Error) -> Attempt {
-    // Without the URL: it is harmless here, but a proxy URL may carry credentials.
-    let reason = error.without_url_ref();
+    let reason = describe(error);
     let error_value = ShopifyError::Network {
         operation,
         attempts: 1,
@@ -481,24 +480,20 @@ fn network_failure(operation: &'static str, error: &reqwest::Error) -> Attempt {
     }
 }
 
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let mut text = self.to_string();
-        if let Some(url) = self.url() {
-            text = text.replace(url.as_str(), "<endpoint>");
-        }
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
+/// A network failure with its causes, the endpoint URL replaced (a proxy URL may carry
+/// credentials).
+pub(super) fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    if let Some(url) = error.url() {
+        text = text.replace(url.as_str(), "<endpoint>");
     }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn with_attempts(error: ShopifyError, attempts: u32) -> ShopifyError {

@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use crate::platform::shopify::read::PageInfo;
+
 use crate::model::{
     CustomerHash, InstallSalt, LineItem, Money, Order, OrderFlags, OrderId, Product, ProductId,
     ProductStatus, Variant, VariantId,
@@ -21,17 +23,14 @@ pub struct Nodes<T> {
     pub nodes: Vec<T>,
     /// Whether more nodes follow (absent when not selected).
     #[serde(default, rename = "pageInfo")]
-    pub page_info: Option<crate::platform::shopify::read::PageInfo>,
+    pub page_info: Option<PageInfo>,
 }
 
 impl<T> Nodes<T> {
     /// The cursor to read the rest from, when the connection had more than it showed.
     #[must_use]
     pub fn rest_after(&self) -> Option<&str> {
-        self.page_info
-            .as_ref()
-            .filter(|p| p.has_next_page)
-            .and_then(|p| p.end_cursor.as_deref())
+        self.page_info.as_ref().and_then(PageInfo::next_after)
     }
 
     /// Whether the connection had more nodes than it showed.

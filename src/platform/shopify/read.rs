@@ -33,6 +33,14 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+impl PageInfo {
+    /// The `after` of the next page, or `None` when this was the last one.
+    #[must_use]
+    pub fn next_after(&self) -> Option<&str> {
+        self.end_cursor.as_deref().filter(|_| self.has_next_page)
+    }
+}
+
 /// A page of a root connection.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -205,23 +205,11 @@ async fn bulk_pass<S: Sleeper + Clone + 'static>(
                 .unwrap_or_default()
         ));
     }
-    let Some(url) = outcome.data_url().map(str::to_owned) else {
-        // Nothing matched: an empty shop (or nothing delivered).
-        if !pass.partial {
-            if kind == Kind::Products {
-                report.deleted_products += remove_unseen_products(shop, &HashSet::new())?;
-            }
-            shop.set_checkpoint(
-                checkpoint,
-                &Checkpoint {
-                    updated_at: started_at,
-                    cursor: None,
-                },
-            )?;
-        }
-        return Ok(pass);
+    // No file: nothing matched (an empty shop), or a failed run delivered nothing.
+    let ingested = match outcome.data_url() {
+        Some(url) => download_with_retries(client, url, kind, shop, salt).await?,
+        None => Ingested::default(),
     };
-    let ingested = download_with_retries(client, &url, kind, shop, salt).await?;
     report.absorb(&ingested);
     pass.stored = ingested.stored;
     if !pass.partial {
@@ -229,13 +217,11 @@ async fn bulk_pass<S: Sleeper + Clone + 'static>(
             report.deleted_products += remove_unseen_products(shop, &ingested.seen)?;
         }
         // The bulk query saw every change up to its start.
-        shop.set_checkpoint(
-            checkpoint,
-            &Checkpoint {
-                updated_at: started_at,
-                cursor: None,
-            },
-        )?;
+        let done = Checkpoint {
+            updated_at: started_at,
+            cursor: None,
+        };
+        shop.set_checkpoint(checkpoint, &done)?;
     }
     Ok(pass)
 }
@@ -289,8 +275,14 @@ async fn products_pass<S: Sleeper>(
     let since = shop
         .checkpoint(PRODUCTS)?
         .map(|c| c.updated_at - options.overlap);
-    let (mut pass, seen) =
-        fetch_products(client, shop, since.map(updated_since), true, report).await?;
+    let (mut pass, seen) = fetch_products(
+        client,
+        shop,
+        since.map(updated_since),
+        Some(PRODUCTS),
+        report,
+    )
+    .await?;
     pass.mode = if since.is_some() {
         "incremental"
     } else {
@@ -303,14 +295,14 @@ async fn products_pass<S: Sleeper>(
     Ok(pass)
 }
 
-/// Reads every product matching `query` into the store; moves the checkpoint page by
-/// page when `checkpoint` is set (the pass is ordered by `UPDATED_AT`). Returns the ids
+/// Reads every product matching `query` into the store; moves `checkpoint` (if any) page
+/// by page (the pass is ordered by `UPDATED_AT`). Returns the ids
 /// seen, unreadable ones included: a product we cannot read is not a deleted one.
 async fn fetch_products<S: Sleeper>(
     client: &ShopifyClient<S>,
     shop: &ShopStore,
     query: Option<String>,
-    checkpoint: bool,
+    checkpoint: Option<&str>,
     report: &mut PullReport,
 ) -> Result<(PassReport, HashSet<String>), PullError> {
     let mut pass = PassReport::default();
@@ -343,13 +335,9 @@ async fn fetch_products<S: Sleeper>(
                 }
             }
         }
-        if checkpoint {
-            advance(shop, PRODUCTS, newest)?;
-        } else {
-            shop.flush()?;
-        }
-        match info.end_cursor.filter(|_| info.has_next_page) {
-            Some(cursor) => after = Some(cursor),
+        advance(shop, checkpoint, newest)?;
+        match info.next_after() {
+            Some(cursor) => after = Some(cursor.to_owned()),
             None => break,
         }
     }
@@ -374,19 +362,19 @@ async fn orders_pass<S: Sleeper>(
         "paged"
     };
     let query = all_of(&[since.map(updated_since), order_floor.map(created_since)]);
-    let mut pass = fetch_orders(client, shop, salt, query, true, report).await?;
+    let mut pass = fetch_orders(client, shop, salt, query, Some(ORDERS), report).await?;
     pass.mode = mode;
     Ok(pass)
 }
 
-/// Reads every order matching `query` into the store; moves the checkpoint page by page
-/// when `checkpoint` is set (the pass is ordered by `UPDATED_AT`).
+/// Reads every order matching `query` into the store; moves `checkpoint` (if any) page by
+/// page (the pass is ordered by `UPDATED_AT`).
 async fn fetch_orders<S: Sleeper>(
     client: &ShopifyClient<S>,
     shop: &ShopStore,
     salt: &InstallSalt,
     query: Option<String>,
-    checkpoint: bool,
+    checkpoint: Option<&str>,
     report: &mut PullReport,
 ) -> Result<PassReport, PullError> {
     let mut pass = PassReport::default();
@@ -415,13 +403,9 @@ async fn fetch_orders<S: Sleeper>(
                 Err(problem) => report.problem(problem),
             }
         }
-        if checkpoint {
-            advance(shop, ORDERS, newest)?;
-        } else {
-            shop.flush()?;
-        }
-        match info.end_cursor.filter(|_| info.has_next_page) {
-            Some(cursor) => after = Some(cursor),
+        advance(shop, checkpoint, newest)?;
+        match info.next_after() {
+            Some(cursor) => after = Some(cursor.to_owned()),
             None => break,
         }
     }
@@ -443,10 +427,15 @@ async fn rest_of_lines<S: Sleeper>(
     )
 }
 
-/// Makes the page durable, then moves checkpoint `name` up to `newest` (never back).
-fn advance(shop: &ShopStore, name: &str, newest: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+/// Makes the page durable, then moves checkpoint `name` (if any) up to `newest` (never
+/// back).
+fn advance(
+    shop: &ShopStore,
+    name: Option<&str>,
+    newest: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
     shop.flush()?;
-    let Some(newest) = newest else {
+    let (Some(name), Some(newest)) = (name, newest) else {
         return Ok(());
     };
     let current = shop.checkpoint(name)?;
@@ -488,30 +477,36 @@ async fn reconcile<S: Sleeper>(
     report: &mut PullReport,
 ) -> Result<(), PullError> {
     let platform = read::products_count(client, None).await?;
+    // Counting a sled tree walks it: count once before and once after any repair.
+    let stored = shop.product_count() as u64;
     let mut repair = None;
-    if shop.product_count() as u64 > platform {
+    if stored > platform {
         let mut seen = HashSet::new();
         let mut after = None;
         loop {
             let (ids, info) = read::product_ids_page(client, after.take()).await?;
             seen.extend(ids);
-            match info.end_cursor.filter(|_| info.has_next_page) {
-                Some(cursor) => after = Some(cursor),
+            match info.next_after() {
+                Some(cursor) => after = Some(cursor.to_owned()),
                 None => break,
             }
         }
         let removed = remove_unseen_products(shop, &seen)?;
         report.deleted_products += removed;
         repair = Some(format!("removed {removed} products deleted on Shopify"));
-    } else if (shop.product_count() as u64) < platform {
-        let (pass, _) = fetch_products(client, shop, None, false, report).await?;
-        let stored = pass.stored;
-        repair = Some(format!("re-fetched all products ({stored} stored)"));
+    } else if stored < platform {
+        let (pass, _) = fetch_products(client, shop, None, None, report).await?;
+        repair = Some(format!("re-fetched all products ({} stored)", pass.stored));
     }
+    let store = if repair.is_some() {
+        shop.product_count() as u64
+    } else {
+        stored
+    };
     report.counts.push(CountCheck {
         what: "products",
         platform,
-        store: shop.product_count() as u64,
+        store,
         repair,
     });
 
@@ -520,7 +515,7 @@ async fn reconcile<S: Sleeper>(
     let mut store = count_orders(shop, order_floor);
     let mut repair = None;
     if store < platform {
-        let pass = fetch_orders(client, shop, salt, filter, false, report).await?;
+        let pass = fetch_orders(client, shop, salt, filter, None, report).await?;
         store = count_orders(shop, order_floor);
         repair = Some(format!(
             "re-fetched the order window ({} stored)",

@@ -27,7 +27,7 @@ use crate::platform::shopify::ops::{
     metafields_delete, metafields_set, product_metafields, MetafieldsDelete, MetafieldsSet,
     ProductMetafields, BULK_METAFIELDS_SET_MUTATION, PRODUCT_METAFIELDS_MAX_IDS,
 };
-use crate::store::{ShopStore, StoreError};
+use crate::store::{ShopStore, StoreError, WrittenRecord};
 use plan::{Action, Current, Decision};
 
 /// `metafieldsSet` takes at most this many metafields per call.
@@ -122,8 +122,22 @@ struct Change {
 
 impl Change {
     fn list_key(&self) -> String {
-        format!("{}.{}", self.desired.namespace, self.desired.key)
+        metafield_key(&self.desired.namespace, &self.desired.key)
     }
+}
+
+/// A metafield whose wanted content changed since we last wrote it, with that record.
+#[derive(Clone, Debug)]
+struct Stale {
+    desired: Desired,
+    /// `namespace.key`, the store's `written` key and the key of Shopify's current values.
+    key: String,
+    written: Option<WrittenRecord>,
+}
+
+/// `namespace.key`: how a metafield is named in the store and in the push report.
+fn metafield_key(namespace: &str, key: &str) -> String {
+    format!("{namespace}.{key}")
 }
 
 /// Pushes every product's lists of `shop`. See the module doc.
@@ -141,7 +155,7 @@ pub async fn push<S: Sleeper + Clone + 'static>(
     let mut changes = Vec::new();
     for chunk in pending.chunks(PRODUCT_METAFIELDS_MAX_IDS) {
         let current = read_current(client, chunk, &options.namespace).await?;
-        for (product, wanted) in chunk {
+        for (product, stale) in chunk {
             let Some(held) = current.get(product.as_str()) else {
                 report.problem(format!(
                     "{}: no longer on Shopify; skipped",
@@ -152,7 +166,7 @@ pub async fn push<S: Sleeper + Clone + 'static>(
             decide_product(
                 shop,
                 product,
-                wanted,
+                stale,
                 held,
                 options,
                 &mut report,
@@ -180,12 +194,13 @@ pub async fn push<S: Sleeper + Clone + 'static>(
     Ok(report)
 }
 
-/// Products with at least one metafield whose wanted content changed since last written.
+/// Products with at least one metafield whose wanted content changed since last written,
+/// with those metafields (each written record is read here, once).
 fn changed_products(
     shop: &ShopStore,
     options: &PushOptions,
     report: &mut PushReport,
-) -> Result<Vec<(ProductId, Vec<Desired>)>, PushError> {
+) -> Result<Vec<(ProductId, Vec<Stale>)>, PushError> {
     let mut pending = Vec::new();
     for id in shop.product_ids() {
         let id = match id {
@@ -202,18 +217,25 @@ fn changed_products(
             &options.write,
             options.search_discovery,
         );
-        let mut changed = false;
-        for desired in &wanted {
-            let key = format!("{}.{}", desired.namespace, desired.key);
+        let mut stale = Vec::new();
+        for desired in wanted {
+            let key = metafield_key(&desired.namespace, &desired.key);
             let written = shop.written_hash(&id, &key)?;
-            if written.is_some_and(|w| w.hash == plan::desired_hash(desired)) {
+            if written
+                .as_ref()
+                .is_some_and(|w| w.hash == plan::desired_hash(&desired))
+            {
                 report.unchanged += 1;
             } else {
-                changed = true;
+                stale.push(Stale {
+                    desired,
+                    key,
+                    written,
+                });
             }
         }
-        if changed {
-            pending.push((id, wanted));
+        if !stale.is_empty() {
+            pending.push((id, stale));
         }
     }
     Ok(pending)
@@ -223,7 +245,7 @@ fn changed_products(
 fn decide_product(
     shop: &ShopStore,
     product: &ProductId,
-    wanted: &[Desired],
+    stale: &[Stale],
     held: &HashMap<String, Current>,
     options: &PushOptions,
     report: &mut PushReport,
@@ -233,26 +255,23 @@ fn decide_product(
         WriteMode::DryRun => WriteMode::Merge,
         mode => mode,
     };
-    for desired in wanted {
-        let key = format!("{}.{}", desired.namespace, desired.key);
-        let written = shop.written_hash(product, &key)?;
-        if written
-            .as_ref()
-            .is_some_and(|w| w.hash == plan::desired_hash(desired))
-        {
-            continue;
-        }
-        let decision = plan::decide(desired, held.get(&key), written.as_ref(), mode, options.now);
+    for Stale {
+        desired,
+        key,
+        written,
+    } in stale
+    {
+        let decision = plan::decide(desired, held.get(key), written.as_ref(), mode, options.now);
         if decision.action == Action::Keep {
             report.already_there += 1;
             if !report.dry_run {
-                shop.set_written(product, &key, &decision.record)?;
+                shop.set_written(product, key, &decision.record)?;
             }
             continue;
         }
         report.diff.push(DiffEntry {
             product: product.as_str().to_owned(),
-            metafield: key,
+            metafield: key.clone(),
             before: decision.before.clone(),
             after: decision.after.clone(),
         });
@@ -303,7 +322,7 @@ struct WireMetafield {
 /// Current metafields of up to 25 products, by product GID then `namespace.key`.
 async fn read_current<S: Sleeper>(
     client: &ShopifyClient<S>,
-    chunk: &[(ProductId, Vec<Desired>)],
+    chunk: &[(ProductId, Vec<Stale>)],
     namespace: &str,
 ) -> Result<HashMap<String, HashMap<String, Current>>, ShopifyError> {
     let variables = product_metafields::Variables {
@@ -334,7 +353,7 @@ async fn read_current<S: Sleeper>(
                     value: m.value,
                     compare_digest: m.compare_digest,
                 };
-                (format!("{}.{}", m.namespace, m.key), current)
+                (metafield_key(&m.namespace, &m.key), current)
             })
             .collect();
         out.insert(id, held);
