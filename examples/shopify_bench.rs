@@ -9,12 +9,14 @@
 //!
 //! Run by `benches/shopify_sync.sh`; see BENCHMARKS.md.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+#[path = "support/sim_process.rs"]
+mod sim_process;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use sim_process::peak_rss_mb;
 use upsell_sync::config::Secret;
 use upsell_sync::model::InstallSalt;
 use upsell_sync::platform::retry::{RetryPolicy, SystemClock, TokioSleeper};
@@ -44,45 +46,19 @@ struct Args {
     sim: String,
 }
 
-/// Kills the simulator when the benchmark ends, however it ends.
-struct Sim(Child);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_sim(args: &Args) -> anyhow::Result<(Sim, String)> {
-    let mut child = Command::new(&args.sim)
-        .args([
-            "--products",
-            &args.products.to_string(),
-            "--orders",
-            &args.orders.to_string(),
-        ])
-        .args(["--bucket-max", &args.bucket_max.to_string()])
-        .args(["--restore-rate", &args.restore_rate.to_string()])
-        .args(["--token", "shpat_bench"])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let stdout = child.stdout.take().expect("piped");
-    let sim = Sim(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let url = line.trim().strip_prefix("listening ").map(str::to_owned);
-    let url = url.ok_or_else(|| anyhow::anyhow!("simulator said {line:?}"))?;
-    Ok((sim, url))
-}
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+fn start_sim(args: &Args) -> anyhow::Result<(sim_process::SimProcess, String)> {
+    let flags = [
+        ("--products", args.products.to_string()),
+        ("--orders", args.orders.to_string()),
+        ("--bucket-max", args.bucket_max.to_string()),
+        ("--restore-rate", args.restore_rate.to_string()),
+        ("--token", "shpat_bench".to_owned()),
+    ];
+    let sim_flags: Vec<String> = flags
+        .into_iter()
+        .flat_map(|(k, v)| [k.to_owned(), v])
+        .collect();
+    sim_process::start(&args.sim, &sim_flags)
 }
 
 #[tokio::main]

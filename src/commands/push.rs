@@ -1,15 +1,20 @@
-//! `upsell-sync push`: write each Shopify shop's stored lists into product metafields,
-//! only where they changed; `--dry-run` prints the diff and writes nothing.
+//! `upsell-sync push`: write each shop's stored lists back (Shopify: product
+//! metafields; WooCommerce: `upsell_ids`, `cross_sell_ids` and meta), only where they
+//! changed; `--dry-run` prints the diff and writes nothing.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::Utc;
 
-use super::shopify_shop::{chosen_shops, client, runtime, shopify_config};
+use super::shopify_shop;
+use super::shops::{chosen_shops, runtime};
+use super::woocommerce_shop;
 use super::workspace::WorkspaceArgs;
-use crate::config::WriteMode;
-use crate::sync::shopify::push::{push, PushOptions, PushReport};
+use crate::config::{PlatformConfig, WriteMode};
+use crate::sync::report::PushReport;
+use crate::sync::shopify::push as shopify_push;
+use crate::sync::woocommerce::push as woo_push;
 
 /// Which shops to push, and how.
 #[derive(Debug, clap::Args)]
@@ -31,33 +36,52 @@ pub fn run(args: &PushArgs) -> anyhow::Result<String> {
     let runtime = runtime()?;
     let mut out = String::new();
     for shop in chosen_shops(&workspace, args.shop.as_deref())? {
-        let config = shopify_config(shop)?;
-        let client = client(config)?;
         let store = workspace.existing_shop(&shop.name)?;
         let mut write = workspace.config.write_for(shop);
         if args.dry_run {
             write.mode = WriteMode::DryRun;
         }
-        let options = PushOptions {
-            write,
-            namespace: config.metafield_namespace.clone(),
-            search_discovery: config.write_search_discovery,
-            bulk_threshold: usize::try_from(config.bulk_write_threshold).unwrap_or(usize::MAX),
-            poll: Duration::from_secs(1),
-            now: Utc::now(),
+        let (noun, report) = match &shop.platform {
+            PlatformConfig::Shopify(config) => {
+                let client = shopify_shop::client(config)?;
+                let options = shopify_push::PushOptions {
+                    write,
+                    namespace: config.metafield_namespace.clone(),
+                    search_discovery: config.write_search_discovery,
+                    bulk_threshold: usize::try_from(config.bulk_write_threshold)
+                        .unwrap_or(usize::MAX),
+                    poll: Duration::from_secs(1),
+                    now: Utc::now(),
+                };
+                (
+                    "metafields",
+                    runtime.block_on(shopify_push::push(&client, &store, &options))?,
+                )
+            }
+            PlatformConfig::WooCommerce(config) => {
+                let client = woocommerce_shop::client(config)?;
+                let options = woo_push::PushOptions {
+                    write,
+                    batch_size: config.batch_size,
+                    now: Utc::now(),
+                };
+                (
+                    "fields",
+                    runtime.block_on(woo_push::push(&client, &store, &options))?,
+                )
+            }
         };
-        let report = runtime.block_on(push(&client, &store, &options))?;
-        write_report(&mut out, &shop.name, &report);
+        write_report(&mut out, &shop.name, noun, &report);
     }
     Ok(out)
 }
 
 /// The report as the CLI prints it: the diff in a dry run, counts otherwise.
-pub fn write_report(out: &mut String, name: &str, report: &PushReport) {
+pub fn write_report(out: &mut String, name: &str, noun: &str, report: &PushReport) {
     if report.dry_run {
         let _ = writeln!(
             out,
-            "{name} (dry run, nothing written): {} metafields would change on {} products; {} unchanged",
+            "{name} (dry run, nothing written): {} {noun} would change on {} products; {} unchanged",
             report.diff.len(),
             report.products_changed,
             report.unchanged + report.already_there
@@ -67,7 +91,7 @@ pub fn write_report(out: &mut String, name: &str, report: &PushReport) {
                 out,
                 "  {} {}: {} -> {}",
                 entry.product,
-                entry.metafield,
+                entry.field,
                 entry.before.as_deref().unwrap_or("(none)"),
                 entry.after.as_deref().unwrap_or("(deleted)")
             );
@@ -75,7 +99,7 @@ pub fn write_report(out: &mut String, name: &str, report: &PushReport) {
     } else {
         let _ = writeln!(
             out,
-            "{name}: {} metafields written, {} deleted, {} already right, {} unchanged since the last push{}",
+            "{name}: {} {noun} written, {} deleted, {} already right, {} unchanged since the last push{}",
             report.set,
             report.deleted,
             report.already_there,
@@ -83,7 +107,7 @@ pub fn write_report(out: &mut String, name: &str, report: &PushReport) {
             report.bulk_operation.as_ref().map(|id| format!(" (bulk operation {id})")).unwrap_or_default()
         );
         if report.conflicts > 0 {
-            let _ = writeln!(out, "  {} writes skipped: the metafield changed on Shopify since it was read; retried next push", report.conflicts);
+            let _ = writeln!(out, "  {} writes skipped: the field changed on the platform since it was read; retried next push", report.conflicts);
         }
     }
     for problem in &report.problems {

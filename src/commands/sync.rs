@@ -1,16 +1,24 @@
-//! `upsell-sync sync`: pull products and orders from each configured Shopify shop into
-//! the store (bulk backfill on first syncs of large stores and with `--full`,
-//! incremental pages otherwise), then report what came, counts against Shopify's own,
-//! and anything skipped.
+//! `upsell-sync sync`: pull products and orders from each configured shop into the
+//! store (Shopify: bulk backfill on first syncs of large stores and with `--full`;
+//! WooCommerce: a walk of every page; incremental pages otherwise), then report what
+//! came, counts against the platform's own, the request budget used, and anything
+//! skipped.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::Utc;
 
-use super::shopify_shop::{chosen_shops, client, runtime, shopify_config};
+use super::shopify_shop;
+use super::shops::{chosen_shops, runtime};
+use super::woocommerce_shop;
 use super::workspace::WorkspaceArgs;
-use crate::sync::shopify::pull::{pull, PullOptions, PullReport};
+use crate::config::{PlatformConfig, ShopifyConfig};
+use crate::platform::retry::TokioSleeper;
+use crate::platform::shopify::client::ShopifyClient;
+use crate::sync::report::PullReport;
+use crate::sync::shopify::pull as shopify_pull;
+use crate::sync::woocommerce::pull as woo_pull;
 
 /// Which shops to pull, and how.
 #[derive(Debug, clap::Args)]
@@ -33,41 +41,78 @@ pub fn run(args: &SyncArgs) -> anyhow::Result<String> {
     let runtime = runtime()?;
     let mut out = String::new();
     for shop in chosen_shops(&workspace, args.shop.as_deref())? {
-        let config = shopify_config(shop)?;
-        let client = client(config)?;
         let store = workspace.store.shop(&shop.name)?;
-        let options = PullOptions {
-            full: args.full,
-            bulk_threshold: config.bulk_threshold_products,
-            overlap: chrono::Duration::minutes(i64::from(config.overlap_minutes)),
-            poll: Duration::from_secs(1),
-            now: Utc::now(),
-        };
-        let report = runtime.block_on(pull(&client, &store, &salt, &options))?;
-        let stats = client.stats();
-        write_report(&mut out, &shop.name, &report);
-        if let Some(answered) = client
-            .answered_version()
-            .filter(|v| *v != config.api_version)
-        {
-            let _ = writeln!(
-                out,
-                "  warning: Shopify answered with API version {answered}, not the pinned {}; \
-                 the pinned version is probably out of support: update api_version",
-                config.api_version
-            );
+        match &shop.platform {
+            PlatformConfig::Shopify(config) => {
+                let client = shopify_shop::client(config)?;
+                let options = shopify_pull::PullOptions {
+                    full: args.full,
+                    bulk_threshold: config.bulk_threshold_products,
+                    overlap: chrono::Duration::minutes(i64::from(config.overlap_minutes)),
+                    poll: Duration::from_secs(1),
+                    now: Utc::now(),
+                };
+                let report =
+                    runtime.block_on(shopify_pull::pull(&client, &store, &salt, &options))?;
+                write_report(&mut out, &shop.name, "Shopify", &report);
+                write_shopify_stats(&mut out, config, &client);
+            }
+            PlatformConfig::WooCommerce(config) => {
+                let client = woocommerce_shop::client(config)?;
+                let options = woo_pull::PullOptions {
+                    full: args.full,
+                    overlap: chrono::Duration::minutes(i64::from(config.overlap_minutes)),
+                    sale_statuses: config.sale_statuses.clone(),
+                    concurrency: config.max_concurrency,
+                };
+                let report = runtime.block_on(woo_pull::pull(&client, &store, &salt, &options))?;
+                write_report(&mut out, &shop.name, "WooCommerce", &report);
+                let stats = client.stats();
+                let _ = writeln!(
+                    out,
+                    "  {} requests, {} retries, {} answered 429, {} answered 503; \
+                     rate now {:.2} of {:.2} req/s ({} cuts)",
+                    stats.requests,
+                    stats.retries,
+                    stats.rate_limited,
+                    stats.unavailable,
+                    stats.current_rate,
+                    stats.configured_rate,
+                    stats.rate_cuts
+                );
+            }
         }
-        let _ = writeln!(
-            out,
-            "  {} requests, {} retries, {} THROTTLED, {} points spent",
-            stats.requests, stats.retries, stats.throttled, stats.bucket.points_spent
-        );
     }
     Ok(out)
 }
 
+/// Shopify's answered API version (when it is not the pinned one) and the call counts.
+fn write_shopify_stats(
+    out: &mut String,
+    config: &ShopifyConfig,
+    client: &ShopifyClient<TokioSleeper>,
+) {
+    let stats = client.stats();
+    if let Some(answered) = client
+        .answered_version()
+        .filter(|v| *v != config.api_version)
+    {
+        let _ = writeln!(
+            out,
+            "  warning: Shopify answered with API version {answered}, not the pinned {}; \
+             the pinned version is probably out of support: update api_version",
+            config.api_version
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {} requests, {} retries, {} THROTTLED, {} points spent",
+        stats.requests, stats.retries, stats.throttled, stats.bucket.points_spent
+    );
+}
+
 /// The report as the CLI prints it.
-pub fn write_report(out: &mut String, name: &str, report: &PullReport) {
+pub fn write_report(out: &mut String, name: &str, platform: &str, report: &PullReport) {
     let _ = writeln!(
         out,
         "{name}: products {} ({} stored), orders {} ({} stored), {} deleted products removed",
@@ -100,7 +145,7 @@ pub fn write_report(out: &mut String, name: &str, report: &PullReport) {
         };
         let _ = writeln!(
             out,
-            "  {}: Shopify {} / store {} ({status}){}",
+            "  {}: {platform} {} / store {} ({status}){}",
             count.what,
             count.platform,
             count.store,

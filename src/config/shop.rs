@@ -116,6 +116,9 @@ pub struct WooCommerceConfig {
     pub overlap_minutes: u32,
     /// Timeout of one HTTP request.
     pub timeout_seconds: u64,
+    /// A PEM file with an extra certificate authority to trust, for a store whose https
+    /// certificate is self-signed or from an internal CA. `None`: the system's roots.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl ShopConfig {
@@ -176,6 +179,7 @@ impl WooCommerceConfig {
             batch_size: defaults::batch_size(),
             overlap_minutes: defaults::overlap_minutes(),
             timeout_seconds: defaults::timeout_seconds(),
+            ca_file: None,
         }
     }
 
@@ -318,6 +322,7 @@ pub(super) struct WooCommerceEntry {
     overlap_minutes: u32,
     #[serde(default = "defaults::timeout_seconds")]
     timeout_seconds: u64,
+    ca_file: Option<std::path::PathBuf>,
 }
 
 impl From<ShopifyEntry> for ShopConfig {
@@ -359,6 +364,7 @@ impl From<WooCommerceEntry> for ShopConfig {
             batch_size: e.batch_size,
             overlap_minutes: e.overlap_minutes,
             timeout_seconds: e.timeout_seconds,
+            ca_file: e.ca_file,
         });
         Self {
             enabled: e.enabled,

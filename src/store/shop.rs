@@ -108,13 +108,7 @@ impl ShopStore {
 
     /// Every product id, without decoding the products.
     pub fn product_ids(&self) -> impl Iterator<Item = Result<ProductId, StoreError>> {
-        let table = self.products.clone();
-        self.products.keys().map(move |key| {
-            let key = key?;
-            text_id(&key)
-                .map(ProductId::new)
-                .ok_or_else(|| table.corrupt(&key, "key is not UTF-8"))
-        })
+        text_ids(&self.products, ProductId::new)
     }
 
     /// Number of products (counted by a scan).
@@ -143,6 +137,11 @@ impl ShopStore {
     /// Every order in id byte order, decoded one at a time.
     pub fn orders(&self) -> impl Iterator<Item = Result<Order, StoreError>> {
         self.orders.entries().map(|entry| entry.map(|(_, o)| o))
+    }
+
+    /// Every order id, without decoding the orders.
+    pub fn order_ids(&self) -> impl Iterator<Item = Result<OrderId, StoreError>> {
+        text_ids(&self.orders, OrderId::new)
     }
 
     /// Number of orders (counted by a scan).
@@ -346,4 +345,18 @@ fn show_job_key(key: &[u8]) -> String {
         Ok(id) => format!("job {}", u64::from_be_bytes(id)),
         Err(_) => format!("0x{}", hex::encode(key)),
     }
+}
+
+/// The ids of `table` as `make` builds them, without decoding the values.
+fn text_ids<T: serde::Serialize + serde::de::DeserializeOwned, I>(
+    table: &Table<T>,
+    make: fn(String) -> I,
+) -> impl Iterator<Item = Result<I, StoreError>> {
+    let owner = table.clone();
+    table.keys().map(move |key| {
+        let key = key?;
+        text_id(&key)
+            .map(make)
+            .ok_or_else(|| owner.corrupt(&key, "key is not UTF-8"))
+    })
 }

@@ -63,6 +63,7 @@ fn the_example_documents_the_defaults_of_every_commented_option() {
             PlatformConfig::WooCommerce(w) => {
                 let expected = WooCommerceConfig {
                     webhook_secret: w.webhook_secret.clone(),
+                    ca_file: w.ca_file.clone(),
                     ..WooCommerceConfig::new(
                         &w.base_url,
                         w.consumer_key.clone(),

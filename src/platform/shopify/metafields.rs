@@ -5,10 +5,9 @@
 //! This module only decides *what* each metafield should hold; merging with the
 //! merchant's links (`sync::merge`) and batching the writes happen elsewhere.
 
-use serde_json::json;
-
 use crate::config::{WriteConfig, WriteList};
-use crate::model::{Link, ProductId, ProductRecs};
+use crate::model::{Link, ProductRecs};
+use crate::platform::list_json;
 
 /// Namespace of the Search & Discovery recommendation metafields.
 pub const DISCOVERY_NAMESPACE: &str = "shopify--discovery--product_recommendation";
@@ -123,7 +122,7 @@ pub fn desired(
             false,
         );
     }
-    own(EXPLANATIONS_KEY, explanations(recs, &links), false);
+    own(EXPLANATIONS_KEY, explanations(recs), false);
     if search_discovery {
         for (key, list, links) in [
             (
@@ -159,47 +158,11 @@ fn products(links: &[Link]) -> Option<Value> {
 }
 
 fn bundles(recs: &ProductRecs) -> Option<Value> {
-    (!recs.bundles.is_empty()).then(|| {
-        let bundles: Vec<_> = recs
-            .bundles
-            .iter()
-            .map(|b| {
-                json!({
-                    "products": b.items.iter().map(ProductId::as_str).collect::<Vec<_>>(),
-                    "full_price": b.full_price.to_string(),
-                    "bundle_price": b.bundle_price.to_string(),
-                    "discount_percent": b.discount_percent,
-                })
-            })
-            .collect();
-        Value::Json(serde_json::Value::Array(bundles).to_string())
-    })
+    list_json::bundles(recs).map(|v| Value::Json(v.to_string()))
 }
 
-/// `{ "cross_sell": [{"product": gid, "reason": "...", "score": x}, ...], ... }`: what
-/// the admin UI and a theme can show next to each link.
-fn explanations(recs: &ProductRecs, links: &[(WriteList, &Vec<Link>); 4]) -> Option<Value> {
-    let mut map = serde_json::Map::new();
-    for (list, links) in links {
-        if links.is_empty() {
-            continue;
-        }
-        let entries: Vec<_> = links
-            .iter()
-            .map(|l| {
-                json!({
-                    "product": l.product.as_str(),
-                    "reason": l.why.describe(),
-                    "co_orders": (l.why.co_orders * 10.0).round() / 10.0,
-                    "confidence": (l.why.confidence * 1000.0).round() / 1000.0,
-                    "lift": (l.why.lift * 10.0).round() / 10.0,
-                })
-            })
-            .collect();
-        map.insert(list.as_str().to_owned(), serde_json::Value::Array(entries));
-    }
-    (!map.is_empty() && !recs.holdout)
-        .then(|| Value::Json(serde_json::Value::Object(map).to_string()))
+fn explanations(recs: &ProductRecs) -> Option<Value> {
+    list_json::explanations(recs).map(|v| Value::Json(v.to_string()))
 }
 
 #[cfg(test)]

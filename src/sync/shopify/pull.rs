@@ -21,7 +21,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::backfill::{self, Ingested, Kind};
-use crate::model::{InstallSalt, ProductId};
+use crate::model::InstallSalt;
 use crate::platform::retry::{Retry, Sleeper};
 use crate::platform::shopify::bulk;
 use crate::platform::shopify::client::{ShopifyClient, ShopifyError};
@@ -31,13 +31,13 @@ use crate::platform::shopify::read::{
     self, all_of, created_since, updated_since, DEFAULT_ORDER_DAYS,
 };
 use crate::store::{Checkpoint, ShopStore, StoreError};
+pub use crate::sync::report::{CountCheck, PassReport, PullReport};
+use crate::sync::stored::{advance, remove_unseen_products};
 
 /// Checkpoint names in the store.
 pub const PRODUCTS: &str = "shopify.products";
 /// See [`PRODUCTS`].
 pub const ORDERS: &str = "shopify.orders";
-/// Problems listed in the report; more are counted.
-const PROBLEMS_LISTED: usize = 50;
 
 /// How to pull.
 #[derive(Clone, Debug)]
@@ -52,73 +52,6 @@ pub struct PullOptions {
     pub poll: Duration,
     /// The current time, for the 60-day order window.
     pub now: DateTime<Utc>,
-}
-
-/// How one kind of record was pulled.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PassReport {
-    /// `bulk`, `paged` (everything) or `incremental`.
-    pub mode: &'static str,
-    /// Records written to the store.
-    pub stored: u64,
-    /// Pages read (paged modes).
-    pub pages: u64,
-    /// Whether a bulk run ended with partial data (checkpoint left where it was).
-    pub partial: bool,
-}
-
-/// A comparison of the store with Shopify's own count.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CountCheck {
-    /// `products` or `orders`.
-    pub what: &'static str,
-    /// Shopify's count.
-    pub platform: u64,
-    /// The store's count (same filter), after any repair.
-    pub store: u64,
-    /// What was done about a mismatch.
-    pub repair: Option<String>,
-}
-
-/// What a pull did.
-#[derive(Clone, Debug, Default)]
-pub struct PullReport {
-    /// Products.
-    pub products: PassReport,
-    /// Orders.
-    pub orders: PassReport,
-    /// Products removed because Shopify no longer has them.
-    pub deleted_products: u64,
-    /// Set when the token lacks `read_all_orders`: orders before this are not visible.
-    pub orders_visible_since: Option<DateTime<Utc>>,
-    /// Store vs platform counts after the pull.
-    pub counts: Vec<CountCheck>,
-    /// Records that could not be read, each naming the record and field (capped).
-    pub problems: Vec<String>,
-    /// All such records.
-    pub problem_count: u64,
-}
-
-impl PullReport {
-    /// Whether every count matched.
-    #[must_use]
-    pub fn reconciled(&self) -> bool {
-        self.counts.iter().all(|c| c.platform == c.store)
-    }
-
-    fn problem(&mut self, text: String) {
-        self.problem_count += 1;
-        if self.problems.len() < PROBLEMS_LISTED {
-            self.problems.push(text);
-        }
-    }
-
-    fn absorb(&mut self, ingested: &Ingested) {
-        self.problem_count += ingested.problem_count;
-        let room = PROBLEMS_LISTED.saturating_sub(self.problems.len());
-        self.problems
-            .extend(ingested.problems.iter().take(room).cloned());
-    }
 }
 
 /// Why a pull stopped.
@@ -210,7 +143,7 @@ async fn bulk_pass<S: Sleeper + Clone + 'static>(
         Some(url) => download_with_retries(client, url, kind, shop, salt).await?,
         None => Ingested::default(),
     };
-    report.absorb(&ingested);
+    report.absorb(&ingested.problems, ingested.problem_count);
     pass.stored = ingested.stored;
     if !pass.partial {
         if kind == Kind::Products {
@@ -425,47 +358,6 @@ async fn rest_of_lines<S: Sleeper>(
             .await?
             .unwrap_or_default(),
     )
-}
-
-/// Makes the page durable, then moves checkpoint `name` (if any) up to `newest` (never
-/// back).
-fn advance(
-    shop: &ShopStore,
-    name: Option<&str>,
-    newest: Option<DateTime<Utc>>,
-) -> Result<(), StoreError> {
-    shop.flush()?;
-    let (Some(name), Some(newest)) = (name, newest) else {
-        return Ok(());
-    };
-    let current = shop.checkpoint(name)?;
-    if current.as_ref().is_none_or(|c| c.updated_at < newest) {
-        shop.set_checkpoint(
-            name,
-            &Checkpoint {
-                updated_at: newest,
-                cursor: None,
-            },
-        )?;
-    }
-    Ok(())
-}
-
-/// Removes stored products (and their lists and written records) not in `seen`.
-fn remove_unseen_products(shop: &ShopStore, seen: &HashSet<String>) -> Result<u64, StoreError> {
-    let gone: Vec<ProductId> = shop
-        .product_ids()
-        .filter_map(Result::ok)
-        .filter(|id| !seen.contains(&id.0))
-        .collect();
-    for id in &gone {
-        shop.remove_product(id)?;
-        shop.remove_recs(id)?;
-        shop.clear_written(id)?;
-        tracing::info!(product = %id.0, "product no longer on Shopify; removed from the store");
-    }
-    shop.flush()?;
-    Ok(gone.len() as u64)
 }
 
 /// Compares the store with Shopify's counts and repairs what it can (module doc).

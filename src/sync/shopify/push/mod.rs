@@ -28,12 +28,11 @@ use crate::platform::shopify::ops::{
     ProductMetafields, BULK_METAFIELDS_SET_MUTATION, PRODUCT_METAFIELDS_MAX_IDS,
 };
 use crate::store::{ShopStore, StoreError, WrittenRecord};
+pub use crate::sync::report::{DiffEntry, PushReport};
 use plan::{Action, Current, Decision};
 
 /// `metafieldsSet` takes at most this many metafields per call.
 pub const SET_BATCH: usize = 25;
-/// Problems listed in the report; more are counted.
-const PROBLEMS_LISTED: usize = 50;
 
 /// How to push.
 #[derive(Clone, Debug)]
@@ -50,55 +49,6 @@ pub struct PushOptions {
     pub poll: Duration,
     /// Time recorded with each write.
     pub now: DateTime<Utc>,
-}
-
-/// One metafield that would change (all of them in a dry run's report).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DiffEntry {
-    /// Product GID.
-    pub product: String,
-    /// `namespace.key`.
-    pub metafield: String,
-    /// Shopify's value before.
-    pub before: Option<String>,
-    /// Value after.
-    pub after: Option<String>,
-}
-
-/// What a push did (or, dry, would do).
-#[derive(Clone, Debug, Default)]
-pub struct PushReport {
-    /// Nothing was written.
-    pub dry_run: bool,
-    /// Products whose wanted metafields changed since the last push.
-    pub products_changed: usize,
-    /// Metafields skipped because their content hash is unchanged.
-    pub unchanged: usize,
-    /// Metafields written.
-    pub set: usize,
-    /// Metafields deleted.
-    pub deleted: usize,
-    /// Metafields that already held what we want.
-    pub already_there: usize,
-    /// Writes refused because the metafield changed since we read it.
-    pub conflicts: usize,
-    /// The bulk mutation used, if any.
-    pub bulk_operation: Option<String>,
-    /// Every change decided.
-    pub diff: Vec<DiffEntry>,
-    /// Refusals and unreadable entries, each naming product and field (capped).
-    pub problems: Vec<String>,
-    /// All such problems.
-    pub problem_count: usize,
-}
-
-impl PushReport {
-    fn problem(&mut self, text: String) {
-        self.problem_count += 1;
-        if self.problems.len() < PROBLEMS_LISTED {
-            self.problems.push(text);
-        }
-    }
 }
 
 /// Why a push stopped.
@@ -271,7 +221,7 @@ fn decide_product(
         }
         report.diff.push(DiffEntry {
             product: product.as_str().to_owned(),
-            metafield: key.clone(),
+            field: key.clone(),
             before: decision.before.clone(),
             after: decision.after.clone(),
         });
