@@ -694,3 +694,54 @@ async fn a_429_storm_slows_the_client_down_without_losing_a_page() {
     );
     assert_eq!(shop.order_count(), sim.state().orders().len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_item_batch_errors_are_retried_or_reported_without_failing_the_rest() {
+    let rig = rig(small_shop()).await;
+    rig.pull(false).await;
+    rig.compute();
+    let state = rig.sim.state();
+    let linked: Vec<u64> = state
+        .products()
+        .iter()
+        .map(|p| p.id)
+        .filter(|id| !wanted(&rig, *id).1.is_empty())
+        .take(2)
+        .collect();
+    let (refused, flaky) = (linked[0], linked[1]);
+    state.refuse_batch_update(refused, 403);
+    state.refuse_batch_update(flaky, 500);
+    let report = rig.push(WriteMode::Merge).await;
+    assert_eq!(report.problem_count, 1, "{:?}", report.problems);
+    assert!(
+        report.problems[0].contains(&refused.to_string())
+            && report.problems[0].contains("woocommerce_rest_cannot_edit"),
+        "{:?}",
+        report.problems
+    );
+    let held = rig.held();
+    assert!(
+        held[&refused].1.is_empty(),
+        "the refused product was not written"
+    );
+    assert_eq!(
+        held[&flaky].1,
+        wanted(&rig, flaky).1,
+        "a 5xx item is sent again"
+    );
+    let written = state
+        .products()
+        .iter()
+        .filter(|p| !p.cross_sell_ids.is_empty())
+        .count();
+    assert!(
+        written > 30,
+        "the rest of the batch went through ({written})"
+    );
+
+    // The refused product was not recorded as written: the next push sends it alone.
+    let again = rig.push(WriteMode::Merge).await;
+    assert_eq!(again.products_changed, 1);
+    assert_eq!(again.problem_count, 0, "{:?}", again.problems);
+    assert_eq!(rig.held()[&refused].1, wanted(&rig, refused).1);
+}

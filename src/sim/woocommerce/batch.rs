@@ -10,7 +10,7 @@ use super::meta::as_id;
 use super::product_write::{self, parse_body};
 use super::products::{finish, Req};
 use super::respond::{Answer, ApiError};
-use super::shared::Shared;
+use super::shared::{lock, Shared};
 use super::state::ShopData;
 
 /// The largest number of items per request.
@@ -110,6 +110,9 @@ impl Run<'_> {
     fn update(&mut self, item: &Value) -> Value {
         let body = item.as_object().cloned().unwrap_or_default();
         let id = body.get("id").and_then(as_id).unwrap_or(0);
+        if let Some(error) = self.refusal(id) {
+            return item_error(id, &error);
+        }
         match product_write::update(self.data, id, &body, self.now, false) {
             Ok(()) => {
                 self.applied += 1;
@@ -117,6 +120,25 @@ impl Run<'_> {
             }
             Err(error) => item_error(id, &error),
         }
+    }
+
+    /// A refusal queued by the test for product `id`, if any.
+    fn refusal(&self, id: u64) -> Option<ApiError> {
+        let mut refused = lock(&self.shared.refused_items);
+        let status = refused.get_mut(&id)?.pop_front()?;
+        Some(if status >= 500 {
+            ApiError::new(
+                status,
+                "db_update_error",
+                "Could not update the product in the database.",
+            )
+        } else {
+            ApiError::new(
+                status,
+                "woocommerce_rest_cannot_edit",
+                "Sorry, you are not allowed to edit this resource.",
+            )
+        })
     }
 
     fn delete(&mut self, item: &Value) -> Value {

@@ -236,6 +236,16 @@ impl SimWooState {
         lock(&self.shared.faults).len()
     }
 
+    /// Makes the next batch update of product `id` fail on its own with a per-item error
+    /// of HTTP `status` (the rest of the batch runs): a 4xx as a plugin's validation
+    /// refusing the product, a 5xx as a database error. Calls queue up.
+    pub fn refuse_batch_update(&self, id: u64, status: u16) {
+        lock(&self.shared.refused_items)
+            .entry(id)
+            .or_default()
+            .push_back(status);
+    }
+
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();

@@ -44,6 +44,9 @@ pub(crate) struct Shared {
     pub permission: Mutex<KeyPermission>,
     pub counters: Mutex<WooCounters>,
     pub faults: Mutex<std::collections::VecDeque<WooFault>>,
+    /// Batch update items to refuse, by product id, each with the HTTP status its
+    /// per-item error carries; each is consumed by one refusal.
+    pub refused_items: Mutex<std::collections::HashMap<u64, std::collections::VecDeque<u16>>>,
     pub limiter: Mutex<Option<TokenBucket>>,
     pub nonces: Mutex<NonceStore>,
     pub in_flight: AtomicU64,
@@ -109,6 +112,7 @@ impl Shared {
             permission: Mutex::new(config.permission),
             counters: Mutex::new(WooCounters::default()),
             faults: Mutex::new(std::collections::VecDeque::new()),
+            refused_items: Mutex::new(std::collections::HashMap::new()),
             limiter: Mutex::new(limiter),
             nonces: Mutex::new(NonceStore::default()),
             in_flight: AtomicU64::new(0),
