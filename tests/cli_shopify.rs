@@ -2,29 +2,12 @@
 //! whose shop points (`admin_url`) at the simulated Shopify, the token in the
 //! environment.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
+use support::text;
 use upsell_sync::sim::shopify::{SimConfig, SimShopify};
 
 const TOKEN: &str = "shpat_cli_test_secret";
-
-fn upsell_sync(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_upsell-sync"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_LOG", "warn")
-        .env("CLI_TEST_SHOPIFY_TOKEN", TOKEN)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_compute_and_push_work_against_a_shopify_store() {
@@ -45,19 +28,8 @@ async fn sync_compute_and_push_work_against_a_shopify_store() {
         url = sim.base_url()
     );
     std::fs::write(dir.path().join("config.toml"), config).unwrap();
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["--config", "config.toml"]);
-        let path = dir.path().to_owned();
-        let owned: Vec<String> = all.iter().map(|s| (*s).to_owned()).collect();
-        async move {
-            tokio::task::spawn_blocking(move || {
-                let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
-                upsell_sync(&refs, &path)
-            })
-            .await
-            .unwrap()
-        }
+    let run = |args: &'static [&'static str]| {
+        support::run_with_config(dir.path(), args, &[("CLI_TEST_SHOPIFY_TOKEN", TOKEN)])
     };
 
     let out = run(&["sync"]).await;

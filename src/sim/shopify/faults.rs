@@ -8,7 +8,6 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -100,26 +99,9 @@ pub(crate) fn too_many_requests(retry_after_secs: u64) -> Response {
     response
 }
 
-/// A 200 whose body sends `prefix` and then fails, which makes the server abort the
-/// connection: the client sees a transport error, never a complete answer.
+/// A 200 whose body sends `prefix` and then breaks the connection.
 pub(crate) fn broken_body(prefix: &'static [u8]) -> Response {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(Bytes::from_static(prefix)),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "simulated connection reset",
-        )),
-    ];
-    let chunks = chunks
-        .into_iter()
-        .filter(|c| !matches!(c, Ok(b) if b.is_empty()));
-    let body = Body::from_stream(futures::stream::iter(chunks));
-    let mut response = Response::new(body);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    crate::sim::plumbing::broken_body(prefix, "application/json")
 }
 
 /// HTTP 200 with JSON cut off in the middle.
