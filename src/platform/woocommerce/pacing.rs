@@ -7,9 +7,14 @@
 //! - **multiplicative decrease**: a 429 or 503 halves the rate (down to a floor of
 //!   1/20 of the configured rate, at least 0.2 req/s) and, when the answer said
 //!   `Retry-After`, holds *every* new request until then;
-//! - **additive increase**: each clean answer adds 1/50 of the configured rate, so a
-//!   single cut is won back over 25 answers (5–10 s at the default 5 req/s): a host that
-//!   just refused us sees a gentle ramp, and one stray 429 does not slow a whole sync.
+//! - **additive increase**, in two speeds. The rate at which the host last refused us
+//!   is remembered: up to 95 % of it, each clean answer adds 1/50 of the configured
+//!   rate, so a cut is won back within a second or two; above that the rate only
+//!   probes, by 0.2 % of the refused rate per second of clean traffic (25 s from 95 %
+//!   back to where it was refused). A host with a fixed limit (a token bucket in a WAF)
+//!   is thus run just below its limit with a refusal every half minute or so, instead
+//!   of the ×0.5…×1 sawtooth that plain AIMD draws around it; a host whose limit rose is
+//!   found again by the probe, which never stops below the configured rate.
 //!
 //! A burst of refusals from requests that were already in flight when the first one came
 //! back counts as one cut: each admission records the current "generation", a cut starts
@@ -41,8 +46,15 @@ const CUT_FACTOR: f64 = 0.5;
 const FLOOR_DIVISOR: f64 = 20.0;
 /// ...but never below this many requests per second (one every five seconds).
 const MIN_FLOOR: f64 = 0.2;
-/// Each clean answer adds the configured rate divided by this.
+/// Each clean answer below the plateau adds the configured rate divided by this.
 const RECOVERY_STEPS: f64 = 50.0;
+/// Fast recovery stops at this share of the rate the host last refused.
+const PLATEAU: f64 = 0.95;
+/// Above the plateau the rate grows by this share of the refused rate per second.
+const PROBE_PER_SECOND: f64 = 0.002;
+/// Rate changes smaller than this share are not applied (each swaps the limiter); the
+/// probe's time keeps adding up until one is big enough.
+const SMALLEST_CHANGE: f64 = 0.005;
 /// Longest pause a `Retry-After` may impose on everyone (a nonsense hint must not
 /// freeze the daemon; the request that got it gives up on its own budget).
 const MAX_PAUSE: Duration = Duration::from_secs(15 * 60);
@@ -135,6 +147,10 @@ struct State {
     /// Nobody is admitted before this (spacing kept across a limiter swap).
     not_before: Option<Instant>,
     last_admission: Option<Instant>,
+    /// The rate at which the host last refused us.
+    refused_at: Option<f64>,
+    /// When the rate last grew (the probe counts time from here).
+    last_raise: Option<Instant>,
     waited: Duration,
     cuts: u64,
 }
@@ -175,6 +191,8 @@ impl Pacer {
                 paused_until: None,
                 not_before: None,
                 last_admission: None,
+                refused_at: None,
+                last_raise: None,
                 waited: Duration::ZERO,
                 cuts: 0,
             }),
@@ -246,6 +264,8 @@ impl Pacer {
         }
         state.generation += 1;
         state.cuts += 1;
+        state.refused_at = Some(state.rate);
+        state.last_raise = Some(now);
         let rate = (state.rate * CUT_FACTOR).max(self.floor);
         self.set_rate(&mut state, rate);
         tracing::warn!(
@@ -257,13 +277,35 @@ impl Pacer {
 
     /// A clean answer came back for a request of `generation`.
     fn succeeded(&self, generation: u64) {
+        let now = self.clock.now();
         let mut state = self.lock();
         let ceiling = self.settings.requests_per_second;
         if generation != state.generation || state.rate >= ceiling {
             return;
         }
-        let rate = (state.rate + ceiling / RECOVERY_STEPS).min(ceiling);
-        self.set_rate(&mut state, rate);
+        let rate = self.raised(&state, now).min(ceiling);
+        if rate >= ceiling || rate - state.rate >= state.rate * SMALLEST_CHANGE {
+            state.last_raise = Some(now);
+            self.set_rate(&mut state, rate);
+        }
+    }
+
+    /// The rate one clean answer at `now` earns: a fast step up to the plateau below
+    /// the refused rate, a slow probe above it (module documentation).
+    fn raised(&self, state: &State, now: Instant) -> f64 {
+        let step = self.settings.requests_per_second / RECOVERY_STEPS;
+        match state.refused_at {
+            None => state.rate + step,
+            Some(refused) if state.rate < refused * PLATEAU => {
+                (state.rate + step).min(refused * PLATEAU)
+            }
+            Some(refused) => {
+                let since = state
+                    .last_raise
+                    .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+                state.rate + refused * PROBE_PER_SECOND * since.as_secs_f64()
+            }
+        }
     }
 
     /// Swaps in a limiter for `rate`: one request's worth of capacity, no earlier than

@@ -31,7 +31,7 @@ async fn the_rate_and_burst_are_honoured_over_simulated_time() {
 }
 
 #[tokio::test]
-async fn a_cut_halves_the_rate_and_recovery_is_gradual() {
+async fn a_cut_halves_the_rate_and_recovery_is_fast_to_the_plateau_then_slow() {
     let (pacer, clock) = pacer(PacingSettings::default());
     pacer.acquire(&clock).await.throttled(None);
     let stats = pacer.stats();
@@ -39,11 +39,27 @@ async fn a_cut_halves_the_rate_and_recovery_is_gradual() {
     assert_eq!(stats.cuts, 1);
     pacer.acquire(&clock).await.succeeded();
     assert!(close(pacer.stats().current_rate, 2.6), "one step of 5/50");
-    for _ in 0..23 {
+    for _ in 0..30 {
         pacer.acquire(&clock).await.succeeded();
     }
-    assert!(pacer.stats().current_rate < 5.0, "24 steps are not enough");
-    for _ in 0..5 {
+    // Fast recovery stops at 95 % of the refused rate (5 req/s).
+    assert!(
+        (4.75..4.8).contains(&pacer.stats().current_rate),
+        "{}",
+        pacer.stats().current_rate
+    );
+    // Above it the probe adds 0.2 % of 5 req/s per second: about 25 s to get back to 5.
+    let probe_start = clock.elapsed();
+    while pacer.stats().current_rate < 5.0 {
+        pacer.acquire(&clock).await.succeeded();
+        assert!(
+            clock.elapsed().saturating_sub(probe_start) < Duration::from_secs(40),
+            "probe too slow"
+        );
+    }
+    let probed = clock.elapsed().saturating_sub(probe_start).as_secs_f64();
+    assert!((20.0..35.0).contains(&probed), "probed for {probed} s");
+    for _ in 0..50 {
         pacer.acquire(&clock).await.succeeded();
     }
     assert!(
