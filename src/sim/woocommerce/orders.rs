@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::meta::as_id;
-use super::paging::{self, sort};
+use super::paging;
 use super::product_write::parse_body;
 use super::products::{dates_match, finish, Req};
 use super::query::{parse, Collection, ListQuery};
@@ -30,24 +30,16 @@ pub(crate) fn list(shared: &Shared, req: &Req<'_>) -> Result<Answer, ApiError> {
     let offset = shared.settings.site_utc_offset_hours;
     let query = parse(req.params, Collection::Orders, offset)?;
     let data = read(&shared.data);
-    let mut items: Vec<&SimWooOrder> = data
+    let items: Vec<&SimWooOrder> = data
         .orders
         .values()
         .filter(|o| order_matches(o, &query, offset))
         .collect();
-    sort(&mut items, &query);
-    let (page, pages) = paging::page(&items, &query);
     let view = shared.view(&data);
-    let body = page.iter().map(|o| finish(view.order(o), req)).collect();
     let url = view.rest_url("/wc/v3/orders");
-    Ok(paging::answer(
-        body,
-        items.len(),
-        pages,
-        &query,
-        &url,
-        req.params,
-    ))
+    Ok(paging::listing(items, &query, &url, req.params, |o| {
+        finish(view.order(o), req)
+    }))
 }
 
 fn order_matches(o: &SimWooOrder, q: &ListQuery, offset: i32) -> bool {

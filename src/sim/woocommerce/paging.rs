@@ -84,7 +84,7 @@ impl Sortable for SimWooOrder {
 }
 
 /// Sorts `items` as asked; ties are broken by id in the same direction.
-pub(crate) fn sort<T: Sortable>(items: &mut [&T], query: &ListQuery) {
+fn sort<T: Sortable>(items: &mut [&T], query: &ListQuery) {
     let position = |id: u64| {
         query
             .include
@@ -109,6 +109,23 @@ pub(crate) fn sort<T: Sortable>(items: &mut [&T], query: &ListQuery) {
             ordering
         }
     });
+}
+
+/// The answer to a collection request over `items` (already filtered): sorted as
+/// asked, the requested page rendered by `render`, with the paging headers.
+/// `collection_url` is the route's REST URL without query; `params` the request's
+/// query parameters in order.
+pub(crate) fn listing<T: Sortable>(
+    mut items: Vec<&T>,
+    query: &ListQuery,
+    collection_url: &str,
+    params: &[(String, String)],
+    render: impl Fn(&T) -> Value,
+) -> Answer {
+    sort(&mut items, query);
+    let (page, pages) = page(&items, query);
+    let body = page.into_iter().map(render).collect();
+    answer(body, items.len(), pages, query, collection_url, params)
 }
 
 /// The requested page of `items` (already filtered and sorted) and the page count.

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::fields;
-use super::paging::{self, sort};
+use super::paging;
 use super::product_write::{self, parse_body};
 use super::query::{parse, Collection, ListQuery};
 use super::records::{SimWooProduct, SimWooVariation};
@@ -58,24 +58,16 @@ pub(crate) fn list(shared: &Shared, req: &Req<'_>) -> Result<Answer, ApiError> {
     let offset = shared.settings.site_utc_offset_hours;
     let query = parse(req.params, Collection::Products, offset)?;
     let data = read(&shared.data);
-    let mut items: Vec<&SimWooProduct> = data
+    let items: Vec<&SimWooProduct> = data
         .products
         .values()
         .filter(|p| product_matches(p, &query, offset))
         .collect();
-    sort(&mut items, &query);
-    let (page, pages) = paging::page(&items, &query);
     let view = shared.view(&data);
-    let body = page.iter().map(|p| finish(view.product(p), req)).collect();
     let url = view.rest_url("/wc/v3/products");
-    Ok(paging::answer(
-        body,
-        items.len(),
-        pages,
-        &query,
-        &url,
-        req.params,
-    ))
+    Ok(paging::listing(items, &query, &url, req.params, |p| {
+        finish(view.product(p), req)
+    }))
 }
 
 fn product_matches(p: &SimWooProduct, q: &ListQuery, offset: i32) -> bool {
@@ -129,7 +121,7 @@ pub(crate) fn variations(shared: &Shared, parent: u64, req: &Req<'_>) -> Result<
     let Some(product) = data.products.get(&parent) else {
         return Ok(paging::answer(Vec::new(), 0, 0, &query, &url, req.params));
     };
-    let mut items: Vec<&SimWooVariation> = product
+    let items: Vec<&SimWooVariation> = product
         .variations
         .iter()
         .filter(|v| query.status.is_empty() || query.status.contains(&v.status))
@@ -137,20 +129,9 @@ pub(crate) fn variations(shared: &Shared, parent: u64, req: &Req<'_>) -> Result<
         .filter(|v| !query.exclude.contains(&v.id))
         .filter(|v| dates_match(&query, v.date_created_gmt, v.date_modified_gmt, offset))
         .collect();
-    sort(&mut items, &query);
-    let (page, pages) = paging::page(&items, &query);
-    let body = page
-        .iter()
-        .map(|v| finish(view.variation(product, v), req))
-        .collect();
-    Ok(paging::answer(
-        body,
-        items.len(),
-        pages,
-        &query,
-        &url,
-        req.params,
-    ))
+    Ok(paging::listing(items, &query, &url, req.params, |v| {
+        finish(view.variation(product, v), req)
+    }))
 }
 
 /// `GET /products/{id}/variations/{variation_id}`.
