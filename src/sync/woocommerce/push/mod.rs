@@ -330,18 +330,13 @@ fn record(shop: &ShopStore, update: &Update, report: &mut PushReport) -> Result<
     for (key, record) in &update.records {
         shop.set_written(&update.product, key, record)?;
     }
-    let meta = update
-        .item
-        .get("meta_data")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
+    // Every record is one field sent; a meta key sent as null was deleted.
     let deleted = update
         .item
         .get("meta_data")
         .and_then(Value::as_array)
         .map_or(0, |m| m.iter().filter(|e| e["value"].is_null()).count());
-    let native = update.records.len() - meta;
-    report.set += native + meta - deleted;
+    report.set += update.records.len() - deleted;
     report.deleted += deleted;
     Ok(())
 }
