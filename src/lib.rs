@@ -7,10 +7,12 @@
 
 pub mod commands;
 pub mod config;
+pub mod daemon;
 pub mod import;
 pub mod model;
 pub mod platform;
 pub mod recommend;
+pub mod server;
 pub mod sim;
 pub mod store;
 pub mod sync;

@@ -1,8 +1,11 @@
 //! The `upsell-sync` command line.
 
+use std::io::IsTerminal as _;
+
 use clap::{Parser, Subcommand};
 
 use upsell_sync::commands;
+use upsell_sync::config::LogFormat;
 
 /// Cross-sells, upsells, bundles and more for Shopify and WooCommerce, computed from
 /// your own order history on your own machine.
@@ -15,6 +18,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the daemon: sync every configured shop on its schedule, take webhooks, serve
+    /// the admin pages and metrics, until SIGTERM or Ctrl-C.
+    Run(commands::run::RunArgs),
     /// Generate a synthetic shop, compute its lists and show some with their reasons.
     Demo(commands::demo::DemoArgs),
     /// Validate a config file and print what it sets up.
@@ -31,17 +37,22 @@ enum Command {
     Show(commands::show::ShowArgs),
     /// Measure cart-level cross-sell quality on an order-lines CSV against baselines.
     Evaluate(commands::evaluate::EvaluateArgs),
+    /// Let a shop that was stopped (app uninstalled) sync again.
+    Resume(commands::resume::ResumeArgs),
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    // `run` logs as its config says; every other command logs plainly for a person.
+    let format = match &cli.command {
+        Command::Run(args) => commands::run::load_config(args)
+            .map(|c| c.daemon.log_format)
+            .unwrap_or_default(),
+        _ => LogFormat::Pretty,
+    };
+    init_logging(format);
     let result = match &cli.command {
+        Command::Run(args) => commands::run::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::CheckConfig(args) => commands::check_config::run(args),
         Command::Import(args) => commands::import::run(args),
@@ -50,6 +61,7 @@ fn main() -> std::process::ExitCode {
         Command::Compute(args) => commands::compute::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
+        Command::Resume(args) => commands::resume::run(args),
     };
     match result {
         Ok(output) => {
@@ -60,5 +72,25 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs to stderr: JSON lines under systemd (or whenever stderr is not a terminal, for
+/// `auto`), readable lines on a terminal. `RUST_LOG` filters, `info` by default.
+fn init_logging(format: LogFormat) {
+    let json = match format {
+        LogFormat::Json => true,
+        LogFormat::Pretty => false,
+        LogFormat::Auto => !std::io::stderr().is_terminal(),
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_writer(commands::progress::stderr)
+        .with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
     }
 }

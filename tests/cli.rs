@@ -52,40 +52,6 @@ fn check_config_names_a_misspelt_key_and_its_line() {
     assert!(err.contains("recommender.half_life_dayz"), "{err}");
 }
 
-#[test]
-fn demo_computes_a_synthetic_shop_and_explains_its_lists() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = upsell_sync(
-        &["demo", "--products", "400", "--orders", "8000"],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(text.contains("400 products, 8000 orders"), "{text}");
-    assert!(text.contains("cross-sell:"), "{text}");
-    assert!(text.contains("upsell:"), "{text}");
-    assert!(text.contains("more often than chance"), "{text}");
-    assert!(text.contains("replenishment: bought again every"), "{text}");
-    // The store stays behind for `show`.
-    let show = upsell_sync(
-        &[
-            "show",
-            "--data-dir",
-            "upsell-sync-demo",
-            "--shop",
-            "demo",
-            "Refill Pack 0-0",
-        ],
-        dir.path(),
-    );
-    assert!(show.status.success(), "{}", stderr(&show));
-    assert!(
-        stdout(&show).starts_with("Refill Pack 0-0"),
-        "{}",
-        stdout(&show)
-    );
-}
-
 /// A small order-lines CSV in the online-retail layout: mugs go with coasters, tea with
 /// a strainer; one cancellation, one postage line and one unreadable quantity.
 fn write_orders(path: &Path) {

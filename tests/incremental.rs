@@ -1,5 +1,6 @@
 //! One order at a time gives exactly the lists of a full recompute: new orders, changed
-//! orders (upserts) and withdrawn orders, in any mix and any order.
+//! orders (upserts) and withdrawn orders, in any mix and any order, one by one or in
+//! bursts.
 
 use proptest::prelude::*;
 use upsell_sync::model::{Order, ProductRecs};
@@ -15,6 +16,8 @@ enum Change {
     Edit(usize),
     /// An already counted order is deleted or redacted.
     Withdraw(usize),
+    /// A burst of new orders (a webhook batch) is applied at once.
+    Burst(usize, usize),
 }
 
 fn change() -> impl Strategy<Value = Change> {
@@ -22,6 +25,7 @@ fn change() -> impl Strategy<Value = Change> {
         4 => any::<usize>().prop_map(Change::Add),
         1 => any::<usize>().prop_map(Change::Edit),
         1 => any::<usize>().prop_map(Change::Withdraw),
+        1 => (any::<usize>(), 2_usize..12).prop_map(|(i, n)| Change::Burst(i, n)),
     ]
 }
 
@@ -95,6 +99,13 @@ proptest! {
                         order.lines.pop();
                     }
                     live.apply_order(order);
+                }
+                Change::Burst(i, n) if !held_back.is_empty() => {
+                    let burst: Vec<Order> = (0..n.min(held_back.len()))
+                        .map(|k| held_back.swap_remove((i + k) % held_back.len()))
+                        .collect();
+                    live.apply_orders(&burst, &[]);
+                    counted.extend(burst);
                 }
                 Change::Withdraw(i) if !counted.is_empty() => {
                     let len = counted.len();

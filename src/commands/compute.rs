@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use chrono::Utc;
 
+use super::progress::Progress;
 use super::workspace::WorkspaceArgs;
 use crate::store::ShopStore;
 use crate::sync::compute::compute_shop;
@@ -39,7 +40,9 @@ pub fn run(args: &ComputeArgs) -> anyhow::Result<String> {
     let mut out = String::new();
     for shop in shops {
         let name = shop.name();
+        let progress = Progress::start(name, || "computing lists".to_owned());
         let (_, report) = compute_shop(&shop, &workspace.config.recommender, Utc::now())?;
+        progress.finish();
         let _ = writeln!(
             out,
             "{name}: {} products, {} orders (newest {}) → {} products with lists, {} links, in {:.2} s",

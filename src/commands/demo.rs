@@ -1,116 +1,145 @@
-//! `upsell-sync demo`: the first command a newcomer runs, no account needed. It
-//! generates a synthetic shop with planted structure (`sim::catalog`), stores it,
-//! computes every list, checks the cross-sells against what was planted, and prints a
-//! few products' lists with the reason for every link. The store stays behind so that
-//! `show` can explore it.
+//! `upsell-sync demo`: the first command a newcomer runs, no account needed. It starts
+//! a simulated Shopify shop and a simulated WooCommerce store filled by the synthetic
+//! generator (`sim::scenario`), writes a config for them, runs the real daemon against
+//! both, places a stream of realistic orders that the stores send as webhooks, and
+//! prints the admin URL with its token. It runs until Ctrl-C (or `--seconds`).
 
-use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::Duration;
 
-use chrono::Utc;
+use anyhow::Context;
 
-use super::render::{product_lists, Titles};
+use super::run::signal;
+use super::shops::runtime;
 use crate::config::Config;
-use crate::model::ProductId;
-use crate::sim::catalog::{generate, PlantedTruth, ShopSpec};
-use crate::store::Store;
-use crate::sync::compute::compute_shop;
+use crate::daemon::Daemon;
+use crate::sim::scenario::{Scenario, ScenarioSpec};
+use crate::sync::status::StatusBoard;
 
-/// The demo shop's name in the store.
-const SHOP: &str = "demo";
-
-/// How big a shop to make, and where to keep it.
+/// How big the stores are, and where the daemon keeps its data.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Same seed, same shop.
+    /// Same seed, same stores and order stream.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Products (rounded to departments of 50).
-    #[arg(long, default_value_t = 2_000)]
+    /// Products per store (rounded to departments of 50).
+    #[arg(long, default_value_t = 500)]
     pub products: usize,
-    /// Orders, spread over one year.
-    #[arg(long, default_value_t = 40_000)]
+    /// Orders in each store's history.
+    #[arg(long, default_value_t = 6_000)]
     pub orders: usize,
-    /// Where to keep the store; the demo shop in it is replaced on every run.
+    /// New orders placed per minute, across both stores, once the first sync is done.
+    #[arg(long, default_value_t = 60)]
+    pub orders_per_minute: u32,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long)]
+    pub seconds: Option<u64>,
+    /// Address of the admin pages and webhooks.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Where the config, secrets and store go; emptied at every start.
     #[arg(long, default_value = "upsell-sync-demo")]
     pub data_dir: PathBuf,
 }
 
-/// Runs the demo and returns the report.
+/// Runs the demo until Ctrl-C or `--seconds`; returns the closing summary.
 pub fn run(args: &DemoArgs) -> anyhow::Result<String> {
     anyhow::ensure!(
         args.products >= 50 && args.orders >= 100,
         "the demo needs at least 50 products and 100 orders"
     );
-    let started = Instant::now();
-    let shop_data = generate(&ShopSpec::new(args.seed, args.products, args.orders));
-    let generated = started.elapsed().as_secs_f64();
-
-    let store = Store::open(&args.data_dir.join("store"))?;
-    store.remove_shop(SHOP)?;
-    let shop = store.shop(SHOP)?;
-    let started = Instant::now();
-    for product in &shop_data.products {
-        shop.put_product(product)?;
-    }
-    for order in &shop_data.orders {
-        shop.put_order(order)?;
-    }
-    shop.flush()?;
-    let stored = started.elapsed().as_secs_f64();
-
-    let params = Config::default().recommender;
-    let (recommender, report) = compute_shop(&shop, &params, Utc::now())?;
-
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Synthetic shop (seed {}): {} products, {} orders, generated in {generated:.2} s, stored in {stored:.2} s at {}",
-        args.seed,
-        report.products,
-        report.orders,
-        args.data_dir.join("store").display()
-    );
-    let _ = writeln!(
-        out,
-        "Computed in {:.2} s: {} products with lists, {} links.",
-        report.compute_seconds, report.with_lists, report.links
-    );
-    let (precision, anchors) = shop_data.truth.cross_sell_precision(4, |anchor| {
-        recommender
-            .recs(anchor)
-            .map_or(&[][..], |r| r.cross_sell.as_slice())
-    });
-    let _ = writeln!(
-        out,
-        "Cross-sell precision@4 against the planted complements: {precision:.3} over {anchors} anchors.\n"
-    );
-    let titles = Titles::new(&shop_data.products);
-    for anchor in samples(&shop_data.truth) {
-        if let Some(recs) = shop.get_recs(&anchor)? {
-            let _ = writeln!(out, "{}", product_lists(&anchor, &recs, &titles));
-        }
-    }
-    let _ = writeln!(
-        out,
-        "Explore any product: upsell-sync show --data-dir {} --shop {SHOP} \"<title words or id>\"",
-        args.data_dir.display()
-    );
-    Ok(out)
+    runtime()?.block_on(demo(args))
 }
 
-/// A product from the middle of a tier ladder (it has upsells, downsells, complements
-/// and bundles) and a refill bought on a cycle (replenishment).
-fn samples(truth: &PlantedTruth) -> Vec<ProductId> {
-    let ladder = truth
-        .ladders
+async fn demo(args: &DemoArgs) -> anyhow::Result<String> {
+    if args.data_dir.exists() {
+        std::fs::remove_dir_all(&args.data_dir)
+            .with_context(|| format!("emptying {}", args.data_dir.display()))?;
+    }
+    std::fs::create_dir_all(&args.data_dir)?;
+    let data_dir = std::fs::canonicalize(&args.data_dir)?;
+    let streamed = (args.orders / 10).max(100);
+    let mut scenario = Scenario::start(ScenarioSpec {
+        seed: args.seed,
+        products: args.products,
+        orders: args.orders,
+        streamed,
+        now: chrono::Utc::now(),
+    })
+    .await?;
+    let config_path = scenario.write_config(&data_dir, args.listen)?;
+    let daemon = Daemon::start(Config::load(&config_path)?).await?;
+    scenario.subscribe(daemon.address());
+    println!(
+        "upsell-sync demo: a simulated Shopify shop at {} and a simulated WooCommerce store at {}, \
+         {} products and {} orders each.\nConfig: {}\n\nAdmin: http://{}/?token={}\n\n\
+         The daemon syncs both stores now; then {} new orders a minute arrive as webhooks. Ctrl-C stops.",
+        scenario.shopify.base_url(),
+        scenario.woo.base_url(),
+        args.products,
+        args.orders,
+        config_path.display(),
+        daemon.address(),
+        scenario.admin_token(),
+        args.orders_per_minute,
+    );
+    let stop = async {
+        match args.seconds {
+            Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
+            None => signal().await,
+        }
+    };
+    let board = daemon.board().clone();
+    tokio::select! {
+        () = stop => {}
+        () = place_orders(&mut scenario, &board, args.orders_per_minute) => {}
+    }
+    let summary = summary(&board, scenario.placed());
+    daemon.shutdown().await?;
+    scenario.shopify.stop().await;
+    scenario.woo.stop().await;
+    Ok(summary)
+}
+
+/// Waits for both shops' first push, then places orders at the given pace, printing
+/// progress every ten seconds.
+async fn place_orders(scenario: &mut Scenario, board: &StatusBoard, per_minute: u32) {
+    while board.snapshot().values().any(|s| s.last_push.is_none()) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!("First sync done: {}", summary(board, 0));
+    let pause = Duration::from_secs(60) / per_minute.max(1);
+    let mut ticks = 0_u64;
+    loop {
+        if scenario.place_next_order().is_none() {
+            println!("Every held-back order has been placed; the daemon keeps running.");
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(pause).await;
+        ticks += 1;
+        if ticks % u64::from((per_minute / 6).max(1)) == 0 {
+            println!("{}", summary(board, scenario.placed()));
+        }
+    }
+}
+
+/// One line per shop: counts, webhooks and writes.
+fn summary(board: &StatusBoard, placed: usize) -> String {
+    let shops: Vec<String> = board
+        .snapshot()
         .iter()
-        .find(|l| l.iter().all(|p| !truth.unavailable.contains(p)))
-        .and_then(|l| l.get(l.len() / 2));
-    let refill = truth
-        .cycles
-        .keys()
-        .find(|p| !truth.unavailable.contains(*p));
-    ladder.into_iter().chain(refill).cloned().collect()
+        .map(|(name, s)| {
+            format!(
+                "{name}: {} products, {} orders, {} webhooks applied, {} fields written, state {}{}",
+                s.products,
+                s.orders,
+                s.jobs_applied,
+                s.fields_written,
+                s.phase.as_str(),
+                s.errors.back().map(|e| format!(" (last error: {})", e.message)).unwrap_or_default()
+            )
+        })
+        .collect();
+    format!("{placed} new orders placed. {}", shops.join("; "))
 }

@@ -3,18 +3,15 @@
 //! changed; `--dry-run` prints the diff and writes nothing.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
-use chrono::Utc;
+use indicatif::HumanCount;
 
-use super::shopify_shop;
+use super::progress::Progress;
 use super::shops::{chosen_shops, runtime};
-use super::woocommerce_shop;
 use super::workspace::WorkspaceArgs;
-use crate::config::{PlatformConfig, WriteMode};
+use crate::config::WriteMode;
+use crate::sync::connect::ShopClient;
 use crate::sync::report::PushReport;
-use crate::sync::shopify::push as shopify_push;
-use crate::sync::woocommerce::push as woo_push;
 
 /// Which shops to push, and how.
 #[derive(Debug, clap::Args)]
@@ -41,39 +38,25 @@ pub fn run(args: &PushArgs) -> anyhow::Result<String> {
         if args.dry_run {
             write.mode = WriteMode::DryRun;
         }
-        let (noun, report) = match &shop.platform {
-            PlatformConfig::Shopify(config) => {
-                let client = shopify_shop::client(config)?;
-                let options = shopify_push::PushOptions {
-                    write,
-                    namespace: config.metafield_namespace.clone(),
-                    search_discovery: config.write_search_discovery,
-                    bulk_threshold: usize::try_from(config.bulk_write_threshold)
-                        .unwrap_or(usize::MAX),
-                    poll: Duration::from_secs(1),
-                    now: Utc::now(),
-                };
-                (
-                    "metafields",
-                    runtime.block_on(shopify_push::push(&client, &store, &options))?,
-                )
-            }
-            PlatformConfig::WooCommerce(config) => {
-                let client = woocommerce_shop::client(config)?;
-                let options = woo_push::PushOptions {
-                    write,
-                    batch_size: config.batch_size,
-                    now: Utc::now(),
-                };
-                (
-                    "fields",
-                    runtime.block_on(woo_push::push(&client, &store, &options))?,
-                )
-            }
+        let client = ShopClient::connect(shop)?;
+        let counted = client.clone();
+        let progress = push_progress(&shop.name, move || counted.usage().requests);
+        let report = runtime.block_on(client.push(&store, &write))?;
+        progress.finish();
+        let noun = match client {
+            ShopClient::Shopify(..) => "metafields",
+            ShopClient::WooCommerce(..) => "fields",
         };
         write_report(&mut out, &shop.name, noun, &report);
     }
     Ok(out)
+}
+
+/// The progress line of one shop's push: the client's request count from `requests`.
+fn push_progress(name: &str, requests: impl Fn() -> u64 + Send + 'static) -> Progress {
+    Progress::start(name, move || {
+        format!("pushing: {} requests", HumanCount(requests()))
+    })
 }
 
 /// The report as the CLI prints it: the diff in a dry run, counts otherwise.

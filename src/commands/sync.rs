@@ -5,20 +5,18 @@
 //! skipped.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
-use chrono::Utc;
+use indicatif::HumanCount;
 
-use super::shopify_shop;
+use super::progress::Progress;
 use super::shops::{chosen_shops, runtime};
-use super::woocommerce_shop;
 use super::workspace::WorkspaceArgs;
-use crate::config::{PlatformConfig, ShopifyConfig};
+use crate::config::ShopifyConfig;
 use crate::platform::retry::TokioSleeper;
 use crate::platform::shopify::client::ShopifyClient;
+use crate::store::ShopStore;
+use crate::sync::connect::ShopClient;
 use crate::sync::report::PullReport;
-use crate::sync::shopify::pull as shopify_pull;
-use crate::sync::woocommerce::pull as woo_pull;
 
 /// Which shops to pull, and how.
 #[derive(Debug, clap::Args)]
@@ -42,30 +40,20 @@ pub fn run(args: &SyncArgs) -> anyhow::Result<String> {
     let mut out = String::new();
     for shop in chosen_shops(&workspace, args.shop.as_deref())? {
         let store = workspace.store.shop(&shop.name)?;
-        match &shop.platform {
-            PlatformConfig::Shopify(config) => {
-                let client = shopify_shop::client(config)?;
-                let options = shopify_pull::PullOptions {
-                    full: args.full,
-                    bulk_threshold: config.bulk_threshold_products,
-                    overlap: chrono::Duration::minutes(i64::from(config.overlap_minutes)),
-                    poll: Duration::from_secs(1),
-                    now: Utc::now(),
-                };
-                let report =
-                    runtime.block_on(shopify_pull::pull(&client, &store, &salt, &options))?;
+        let client = ShopClient::connect(shop)?;
+        let counted = client.clone();
+        let progress = pull_progress(&shop.name, &store, move || {
+            let usage = counted.usage();
+            (usage.requests, usage.throttled)
+        });
+        let report = runtime.block_on(client.pull(&store, &salt, args.full))?;
+        progress.finish();
+        match &client {
+            ShopClient::Shopify(client, config) => {
                 write_report(&mut out, &shop.name, "Shopify", &report);
-                write_shopify_stats(&mut out, config, &client);
+                write_shopify_stats(&mut out, config, client);
             }
-            PlatformConfig::WooCommerce(config) => {
-                let client = woocommerce_shop::client(config)?;
-                let options = woo_pull::PullOptions {
-                    full: args.full,
-                    overlap: chrono::Duration::minutes(i64::from(config.overlap_minutes)),
-                    sale_statuses: config.sale_statuses.clone(),
-                    concurrency: config.max_concurrency,
-                };
-                let report = runtime.block_on(woo_pull::pull(&client, &store, &salt, &options))?;
+            ShopClient::WooCommerce(client, _) => {
                 write_report(&mut out, &shop.name, "WooCommerce", &report);
                 let stats = client.stats();
                 let _ = writeln!(
@@ -84,6 +72,26 @@ pub fn run(args: &SyncArgs) -> anyhow::Result<String> {
         }
     }
     Ok(out)
+}
+
+/// The progress line of one shop's pull: what the store holds so far, and the client's
+/// `(requests, throttled)` from `requests`.
+fn pull_progress(
+    name: &str,
+    store: &ShopStore,
+    requests: impl Fn() -> (u64, u64) + Send + 'static,
+) -> Progress {
+    let store = store.clone();
+    Progress::start(name, move || {
+        let (requests, throttled) = requests();
+        format!(
+            "pulling: {} products, {} orders stored · {} requests · {} throttled",
+            HumanCount(store.product_count() as u64),
+            HumanCount(store.order_count() as u64),
+            HumanCount(requests),
+            HumanCount(throttled)
+        )
+    })
 }
 
 /// Shopify's answered API version (when it is not the pinned one) and the call counts.

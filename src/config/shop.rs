@@ -44,6 +44,15 @@ impl PlatformConfig {
             Self::WooCommerce(_) => "woocommerce",
         }
     }
+
+    /// Where the secret that signs the shop's webhooks is, if configured.
+    #[must_use]
+    pub fn webhook_secret(&self) -> Option<&SecretRef> {
+        match self {
+            Self::Shopify(c) => c.webhook_secret.as_ref(),
+            Self::WooCommerce(c) => c.webhook_secret.as_ref(),
+        }
+    }
 }
 
 /// A Shopify store reached through the Admin GraphQL API.

@@ -7,5 +7,6 @@ pub mod list_json;
 pub mod map_error;
 pub mod retry;
 pub mod shopify;
+pub mod webhook_event;
 pub mod webhook_signature;
 pub mod woocommerce;

@@ -72,15 +72,27 @@ impl Recommender {
     /// Counts a new or changed order and re-ranks the anchors it can affect; returns
     /// their ids. The lists afterwards equal those of a full recompute over all orders.
     pub fn apply_order(&mut self, order: &Order) -> Vec<ProductId> {
-        let before = self.baskets.item_weight.clone();
-        let touched = self.baskets.upsert(&self.catalog, order);
-        self.refresh(&touched, &before)
+        self.apply_orders(std::slice::from_ref(order), &[])
     }
 
     /// Forgets an order (deleted, or redacted for privacy) and re-ranks what it affected.
     pub fn withdraw_order(&mut self, order: &OrderId) -> Vec<ProductId> {
+        self.apply_orders(&[], std::slice::from_ref(order))
+    }
+
+    /// Counts new or changed orders and forgets withdrawn ones, then re-ranks once: the
+    /// anchors affected by the net change of the counts, so a webhook burst costs one
+    /// refresh rather than one per order.
+    pub fn apply_orders(&mut self, upserts: &[Order], withdrawn: &[OrderId]) -> Vec<ProductId> {
         let before = self.baskets.item_weight.clone();
-        let touched = self.baskets.withdraw(&self.catalog, order);
+        let mut touched = BTreeSet::new();
+        for order in withdrawn {
+            touched.extend(self.baskets.withdraw(&self.catalog, order));
+        }
+        for order in upserts {
+            touched.extend(self.baskets.upsert(&self.catalog, order));
+        }
+        let touched: Vec<Item> = touched.into_iter().collect();
         self.refresh(&touched, &before)
     }
 

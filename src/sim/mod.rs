@@ -4,6 +4,7 @@
 
 pub mod catalog;
 mod plumbing;
+pub mod scenario;
 pub mod shopify;
 pub mod woocommerce;
 

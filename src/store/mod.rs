@@ -29,9 +29,9 @@ use sled::{Db, Tree};
 
 pub use codec::ENCODING_VERSION;
 pub use error::StoreError;
-pub use records::{Checkpoint, WrittenRecord};
+pub use records::{Checkpoint, ShopHalt, WrittenRecord};
 pub use salt::load_or_create_salt;
-pub use shop::{ShopStore, SHOP_TREES};
+pub use shop::{Enqueued, ShopStore, SHOP_TREES};
 
 use shop::tree_name;
 use table::Table;

@@ -31,6 +31,38 @@ pub struct WrittenRecord {
     pub written_at: DateTime<Utc>,
 }
 
+/// Why a shop is stopped: it is neither synced nor written until resumed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShopHalt {
+    /// The app was uninstalled (webhook `app/uninstalled`); the data is kept.
+    Uninstalled {
+        /// When the uninstall was processed.
+        at: DateTime<Utc>,
+    },
+    /// The platform asked for the shop's data to be deleted (`shop/redact`); it was.
+    Redacted {
+        /// When the data was deleted.
+        at: DateTime<Utc>,
+    },
+}
+
+impl ShopHalt {
+    /// The reason in words, for status pages and logs.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Uninstalled { at } => format!(
+                "stopped: the app was uninstalled at {} (data kept; `upsell-sync resume` after reinstalling)",
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            Self::Redacted { at } => format!(
+                "stopped: the shop's data was deleted at {} on the platform's request (shop/redact)",
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        }
+    }
+}
+
 /// A [`Rule`] as stored. `Rule` is internally tagged for JSON, which postcard cannot
 /// read back, so the store keeps this externally tagged mirror. postcard records the
 /// variant by position: add new variants at the end only.

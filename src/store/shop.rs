@@ -6,17 +6,18 @@
 
 use std::collections::HashSet;
 
+use sled::transaction::{TransactionError, Transactional};
 use sled::{Batch, Db};
 
 use super::error::StoreError;
-use super::records::{self, Checkpoint, StoredRule, WrittenRecord};
+use super::records::{self, Checkpoint, ShopHalt, StoredRule, WrittenRecord};
 use super::table::Table;
 use crate::model::{CustomerHash, Order, OrderId, Product, ProductId, ProductRecs};
 use crate::recommend::rules::Rules;
 
 /// The trees every shop has, in `shop/{name}/{tree}`. `ShopStore::open` opens exactly
 /// these (a test checks it); `Store::remove_shop` drops them.
-pub const SHOP_TREES: [&str; 7] = [
+pub const SHOP_TREES: [&str; 9] = [
     "products",
     "orders",
     "checkpoints",
@@ -24,10 +25,15 @@ pub const SHOP_TREES: [&str; 7] = [
     "written",
     "rules",
     "jobs",
+    "deliveries",
+    "status",
 ];
 
 /// The only key in the `rules` tree.
 const RULES_KEY: &[u8] = b"rules";
+
+/// The only key in the `status` tree.
+const HALT_KEY: &[u8] = b"halt";
 
 /// The sled tree name of one of a shop's trees.
 pub fn tree_name(shop: &str, tree: &str) -> String {
@@ -53,6 +59,19 @@ pub struct ShopStore {
     rules: Table<Vec<StoredRule>>,
     /// Big-endian job id → opaque payload.
     jobs: Table<Vec<u8>>,
+    /// Webhook delivery id → when it was queued (unix seconds), to drop redeliveries.
+    deliveries: Table<i64>,
+    /// `"halt"` → why the shop is stopped, when it is.
+    status: Table<ShopHalt>,
+}
+
+/// What [`ShopStore::enqueue_delivery`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    /// Queued as this job.
+    Job(u64),
+    /// This delivery id was queued before: nothing was added.
+    Duplicate,
 }
 
 impl ShopStore {
@@ -69,6 +88,8 @@ impl ShopStore {
             written: Table::new(tree("written")?),
             rules: Table::new(tree("rules")?),
             jobs: Table::with_key_display(tree("jobs")?, show_job_key),
+            deliveries: Table::new(tree("deliveries")?),
+            status: Table::new(tree("status")?),
         })
     }
 
@@ -317,6 +338,88 @@ impl ShopStore {
     #[must_use]
     pub fn job_count(&self) -> usize {
         self.jobs.len()
+    }
+
+    /// Queues a webhook delivery as a job unless its `delivery_id` was queued before,
+    /// atomically: a crash leaves either both the job and the id or neither, so a
+    /// redelivery after a crash is queued again rather than dropped as a duplicate.
+    /// Deliveries without an id (nothing to recognise them by) are always queued.
+    /// Not durable until [`flush`](Self::flush).
+    pub fn enqueue_delivery(
+        &self,
+        delivery_id: Option<&str>,
+        payload: &[u8],
+        received_at: i64,
+    ) -> Result<Enqueued, StoreError> {
+        let Some(delivery_id) = delivery_id else {
+            return self.push_job(payload).map(Enqueued::Job);
+        };
+        let id = self.db.generate_id()?;
+        let job_key = id.to_be_bytes();
+        let job = self.jobs.encode(&job_key, &payload.to_vec())?;
+        let seen = self
+            .deliveries
+            .encode(delivery_id.as_bytes(), &received_at)?;
+        let outcome =
+            (self.jobs.tree(), self.deliveries.tree()).transaction(|(jobs, deliveries)| {
+                if deliveries.get(delivery_id.as_bytes())?.is_some() {
+                    return Ok(Enqueued::Duplicate);
+                }
+                deliveries.insert(delivery_id.as_bytes(), seen.as_slice())?;
+                jobs.insert(&job_key, job.as_slice())?;
+                Ok(Enqueued::Job(id))
+            });
+        outcome.map_err(|e: TransactionError<()>| match e {
+            TransactionError::Storage(e) => StoreError::from(e),
+            TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
+        })
+    }
+
+    /// Forgets delivery ids queued before `before` (unix seconds); returns how many.
+    /// Platforms redeliver for hours (Shopify: 8 tries over 4 hours), not for days.
+    pub fn prune_deliveries(&self, before: i64) -> Result<usize, StoreError> {
+        let mut batch = Batch::default();
+        let mut pruned = 0;
+        for entry in self.deliveries.entries() {
+            let (key, received_at) = entry?;
+            if received_at < before {
+                batch.remove(key);
+                pruned += 1;
+            }
+        }
+        self.deliveries.tree().apply_batch(batch)?;
+        Ok(pruned)
+    }
+
+    // ---- status ----
+
+    /// Why the shop is stopped, if it is (uninstalled, redacted).
+    pub fn halt(&self) -> Result<Option<ShopHalt>, StoreError> {
+        self.status.get(HALT_KEY)
+    }
+
+    /// Stops the shop for good (until [`resume`](Self::resume)); its data is kept.
+    pub fn set_halt(&self, halt: &ShopHalt) -> Result<(), StoreError> {
+        self.status.insert(HALT_KEY, halt)
+    }
+
+    /// Lets a stopped shop sync again; returns whether it was stopped.
+    pub fn resume(&self) -> Result<bool, StoreError> {
+        self.status.remove(HALT_KEY)
+    }
+
+    /// Deletes everything stored for the shop but its status (privacy: shop redact).
+    /// The trees stay open, so handles held elsewhere remain valid.
+    pub fn clear_data(&self) -> Result<(), StoreError> {
+        self.products.tree().clear()?;
+        self.orders.tree().clear()?;
+        self.checkpoints.tree().clear()?;
+        self.recommendations.tree().clear()?;
+        self.written.tree().clear()?;
+        self.rules.tree().clear()?;
+        self.jobs.tree().clear()?;
+        self.deliveries.tree().clear()?;
+        Ok(())
     }
 }
 

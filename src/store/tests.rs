@@ -467,3 +467,54 @@ fn a_corrupt_value_is_an_error_naming_tree_and_key_not_a_panic() {
     let err = shop.pending_jobs(5).unwrap_err();
     assert!(err.to_string().contains("job 7"), "{err}");
 }
+
+#[test]
+fn a_delivery_is_queued_once_and_its_id_forgotten_after_the_window() {
+    let store = Store::open_temporary().unwrap();
+    let shop = store.shop("s").unwrap();
+    let first = shop.enqueue_delivery(Some("d-1"), b"job one", 100).unwrap();
+    let Enqueued::Job(id) = first else {
+        panic!("first delivery not queued: {first:?}")
+    };
+    assert_eq!(
+        shop.enqueue_delivery(Some("d-1"), b"job one again", 150)
+            .unwrap(),
+        Enqueued::Duplicate
+    );
+    assert!(matches!(
+        shop.enqueue_delivery(None, b"no id", 150).unwrap(),
+        Enqueued::Job(_)
+    ));
+    let pending = shop.pending_jobs(10).unwrap();
+    assert_eq!(pending.len(), 2);
+    assert_eq!(pending[0], (id, b"job one".to_vec()));
+    assert_eq!(shop.prune_deliveries(100).unwrap(), 0);
+    assert_eq!(shop.prune_deliveries(101).unwrap(), 1);
+    assert!(matches!(
+        shop.enqueue_delivery(Some("d-1"), b"late redelivery", 200)
+            .unwrap(),
+        Enqueued::Job(_)
+    ));
+}
+
+#[test]
+fn a_halted_shop_stays_halted_until_resumed_and_clearing_keeps_the_halt() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let shop = store.shop("s").unwrap();
+        shop.put_product(&product("p1", "Mug")).unwrap();
+        shop.push_job(b"job").unwrap();
+        shop.set_halt(&ShopHalt::Uninstalled { at }).unwrap();
+        shop.clear_data().unwrap();
+        assert_eq!((shop.product_count(), shop.job_count()), (0, 0));
+        store.flush().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let shop = store.shop("s").unwrap();
+    assert_eq!(shop.halt().unwrap(), Some(ShopHalt::Uninstalled { at }));
+    assert!(shop.resume().unwrap());
+    assert_eq!(shop.halt().unwrap(), None);
+    assert!(!shop.resume().unwrap());
+}

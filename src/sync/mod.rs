@@ -3,9 +3,15 @@
 //! lists meet the merchant's on the platform; [`report`] is what a pull or a push tells.
 //! [`shopify`] and [`woocommerce`] pull and push for their platform.
 
+pub mod apply;
 pub mod compute;
+pub mod connect;
+pub mod jobs;
 pub mod merge;
+pub mod pipeline;
 pub mod report;
+pub mod schedule;
 pub mod shopify;
+pub mod status;
 pub mod stored;
 pub mod woocommerce;

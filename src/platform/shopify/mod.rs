@@ -13,3 +13,4 @@ pub mod metafields;
 pub mod ops;
 pub mod read;
 pub mod webhook;
+pub mod webhook_payload;

@@ -9,4 +9,5 @@ pub mod map;
 pub mod oauth;
 pub mod pacing;
 pub mod webhook;
+pub mod webhook_payload;
 pub mod wire;

@@ -124,6 +124,9 @@ impl Ticket {
     }
 }
 
+/// The shortest time an operation runs on the simulated Shopify.
+const MIN_RUN: chrono::Duration = chrono::Duration::seconds(1);
+
 #[derive(Debug)]
 struct BulkOp {
     kind: Kind,
@@ -146,12 +149,15 @@ pub(crate) struct BulkRegistry {
 }
 
 impl BulkRegistry {
-    /// GIDs of operations of `kind` still in progress: not yet seen by the client to
-    /// have ended (an operation ends on the poll that reports it).
-    pub fn in_progress(&self, kind: Kind) -> Vec<String> {
+    /// GIDs of operations of `kind` still in progress at `now`. Shopify runs an
+    /// operation to its end whether or not anyone polls it (a client that crashed never
+    /// will): one whose work is done and that is at least [`MIN_RUN`] old is over, even
+    /// if its status was never read.
+    pub fn in_progress(&self, kind: Kind, now: DateTime<Utc>) -> Vec<String> {
+        let over = |op: &BulkOp| op.outcome.is_some() && now - op.created_at >= MIN_RUN;
         self.ops
             .iter()
-            .filter(|(_, op)| op.kind == kind && !op.shown.terminal())
+            .filter(|(_, op)| op.kind == kind && !op.shown.terminal() && !over(op))
             .map(|(n, _)| gid("BulkOperation", *n))
             .collect()
     }

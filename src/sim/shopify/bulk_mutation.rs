@@ -46,7 +46,7 @@ pub(crate) fn run(shared: &Arc<Shared>, mutation: &str, staged_path: &str) -> Ow
         return bulk_mutation_refusal(Some("stagedUploadPath"), message, "NO_SUCH_FILE");
     };
     let mut registry = lock(&shared.bulk);
-    let running = registry.in_progress(Kind::Mutation);
+    let running = registry.in_progress(Kind::Mutation, shared.now());
     if running.len() >= MAX_RUNNING {
         let message = format!(
             "A bulk mutation operation for this app and shop is already in progress: {}.",

@@ -74,7 +74,7 @@ pub(crate) fn run(shared: &Arc<Shared>, query: &str, group_objects: bool) -> Own
         return payload(None, problems.into_iter().map(invalid).collect());
     }
     let mut registry = lock(&shared.bulk);
-    let running = registry.in_progress(Kind::Query);
+    let running = registry.in_progress(Kind::Query, shared.now());
     if running.len() >= MAX_RUNNING {
         let message = format!(
             "A bulk query operation for this app and shop is already in progress: {}.",

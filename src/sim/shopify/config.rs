@@ -1,9 +1,10 @@
 //! What to simulate: the shop's data, credentials, API versions, scopes, rate limits,
-//! clock and bulk-operation pacing. Defaults describe a Standard-plan shop with a fresh
+//! clock, bulk-operation pacing and webhook retries. Defaults describe a Standard-plan shop with a fresh
 //! custom app; tests override what they exercise.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -52,6 +53,11 @@ pub struct SimConfig {
     pub currency: String,
     /// Address to bind; port 0 picks a free one.
     pub addr: SocketAddr,
+    /// Waits before each retry of a failed webhook delivery. Shopify retries 8 times
+    /// over 4 hours; the default 0.2 s, 0.5 s, 1 s keeps tests fast.
+    pub webhook_retry_delays: Vec<Duration>,
+    /// Total time a webhook receiver has to answer (Shopify: 5 s).
+    pub webhook_timeout: Duration,
 }
 
 /// Scopes a recommendations app asks for.
@@ -88,6 +94,11 @@ impl Default for SimConfig {
             shop_domain: "simulated-shop.myshopify.com".to_owned(),
             currency: "USD".to_owned(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            webhook_retry_delays: [200, 500, 1000]
+                .into_iter()
+                .map(Duration::from_millis)
+                .collect(),
+            webhook_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -140,6 +151,13 @@ impl SimConfig {
     #[must_use]
     pub fn with_now(mut self, now: DateTime<Utc>) -> Self {
         self.now = now;
+        self
+    }
+
+    /// Retries failed webhook deliveries after each of `delays`.
+    #[must_use]
+    pub fn with_webhook_retries(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
+        self.webhook_retry_delays = delays.into_iter().collect();
         self
     }
 }

@@ -1,7 +1,7 @@
 //! The test-facing handle on a running simulator: read the shop as the API would show
 //! it, change it the way a merchant or a customer would (edits bump `updatedAt`, new
-//! orders, deletions, hand-curated metafields), read counters, change scopes and queue
-//! faults. Every method is thread-safe and takes effect for the next request.
+//! orders, cancellations and refunds, deletions, hand-curated metafields), read
+//! counters, change scopes, queue faults, and receive the webhooks those changes fire. Every method is thread-safe and takes effect for the next request.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::model::{Order, Product, ProductId, VariantId};
+use crate::model::{Order, OrderFlags, Product, ProductId, VariantId};
 
 use super::bulk::BulkFailure;
 use super::faults::Fault;
@@ -18,6 +18,7 @@ use super::shared::{lock, read, write, Shared};
 use super::state::{MetafieldRec, VariantRec};
 use super::views::{metafield_view, order_model, product_model};
 pub use super::views::{SimMetafield, SimOrder, SimProduct};
+use super::webhooks::{self, Outbox, WebhookCounters};
 
 /// What the simulator has seen and done since start (or the last reset).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub struct Counters {
     pub metafields_set_calls: u64,
     /// Metafields written by successful `metafieldsSet` calls, unchanged values included.
     pub metafields_written: u64,
+    /// Metafields written with the value and type they already had (duplicate writes).
+    pub unchanged_metafield_writes: u64,
     /// `metafieldsDelete` executions.
     pub metafields_delete_calls: u64,
     /// Metafields actually deleted.
@@ -161,27 +164,80 @@ impl SimState {
             record.variants = variants;
             record.updated_at = now;
         }
+        webhooks::product_event(&data, "products/update", num, now);
         true
     }
 
     /// Places an order (its `created_at` as given; products and variants by GID or by
-    /// the generator's ids). Returns the order's GID.
+    /// the generator's ids) and fires orders/create. Returns the order's GID.
     #[must_use]
     pub fn add_order(&self, order: &Order) -> String {
         let now = self.shared.now();
-        let num = write(&self.shared.data).add_order(order, now);
+        let mut data = write(&self.shared.data);
+        let num = data.add_order(order, now);
+        // Placed now, whatever its creation time says: Shopify's `updated_at` is the
+        // moment of the last change, which incremental syncs rely on.
+        if let Some(record) = data.orders.get_mut(&num) {
+            record.updated_at = now;
+        }
+        webhooks::order_event(&data, "orders/create", num, now);
         gid("Order", num)
     }
 
-    /// Deletes a product; `nodes` answers `null` for it and line items lose it.
-    #[must_use]
-    pub fn delete_product(&self, product_gid: &str) -> bool {
-        parse_kind(product_gid, "Product")
-            .is_some_and(|n| write(&self.shared.data).delete_product(n))
+    /// Changes an order's flags as the merchant would (cancel, refund, mark as test);
+    /// `updatedAt` becomes now. Fires orders/cancelled when this cancels it, else
+    /// orders/updated. `false` if there is no such order.
+    pub fn update_order(&self, order_gid: &str, edit: impl FnOnce(&mut OrderFlags)) -> bool {
+        let now = self.shared.now();
+        let mut data = write(&self.shared.data);
+        let Some(num) = parse_kind(order_gid, "Order") else {
+            return false;
+        };
+        let Some(record) = data.orders.get_mut(&num) else {
+            return false;
+        };
+        let was_cancelled = record.cancelled_at.is_some();
+        let mut flags = OrderFlags {
+            cancelled: was_cancelled,
+            test: record.test,
+            refunded: record.refunded,
+        };
+        edit(&mut flags);
+        record.cancelled_at = match (was_cancelled, flags.cancelled) {
+            (false, true) => Some(now),
+            (_, false) => None,
+            (true, true) => record.cancelled_at,
+        };
+        record.test = flags.test;
+        record.refunded = flags.refunded;
+        record.updated_at = now;
+        let topic = if flags.cancelled && !was_cancelled {
+            "orders/cancelled"
+        } else {
+            "orders/updated"
+        };
+        webhooks::order_event(&data, topic, num, now);
+        true
     }
 
-    /// Sets a metafield by hand (a merchant curating a list), without validation.
-    /// Returns the metafield's GID, or `None` if the product does not exist.
+    /// Deletes a product (firing products/delete); `nodes` answers `null` for it and
+    /// line items lose it.
+    #[must_use]
+    pub fn delete_product(&self, product_gid: &str) -> bool {
+        let Some(num) = parse_kind(product_gid, "Product") else {
+            return false;
+        };
+        let mut data = write(&self.shared.data);
+        let deleted = data.delete_product(num);
+        if deleted {
+            webhooks::product_deleted(&data, num, self.shared.now());
+        }
+        deleted
+    }
+
+    /// Sets a metafield by hand (a merchant curating a list), without validation, and
+    /// fires products/update. Returns the metafield's GID, or `None` if the product
+    /// does not exist.
     #[must_use]
     pub fn set_metafield(
         &self,
@@ -217,6 +273,7 @@ impl SimState {
             });
             fresh
         };
+        webhooks::product_event(&data, "products/update", num, now);
         Some(gid("Metafield", record))
     }
 
@@ -233,7 +290,9 @@ impl SimState {
     /// The counters so far.
     #[must_use]
     pub fn counters(&self) -> Counters {
-        lock(&self.shared.counters).clone()
+        let mut counters = lock(&self.shared.counters).clone();
+        counters.unchanged_metafield_writes = read(&self.shared.data).unchanged_metafield_writes;
+        counters
     }
 
     /// Zeroes the counters.
@@ -284,6 +343,58 @@ impl SimState {
     /// Makes the next bulk operation fail as described.
     pub fn fail_next_bulk(&self, failure: BulkFailure) {
         lock(&self.shared.faults).bulk.push_back(failure);
+    }
+
+    /// Delivers webhooks to `address` (the daemon's endpoint, e.g.
+    /// `http://127.0.0.1:PORT/webhooks/shopify/main`), signed with `secret` (the app's
+    /// client secret): from now on every product or order change, deletion and
+    /// metafield write fires its topic. Replaces an earlier subscription.
+    pub fn subscribe_webhooks(&self, address: impl Into<String>, secret: impl Into<Vec<u8>>) {
+        self.outbox().subscribe(address.into(), secret.into());
+    }
+
+    /// Stops creating deliveries; those already created still run.
+    pub fn unsubscribe_webhooks(&self) {
+        self.outbox().unsubscribe();
+    }
+
+    /// Holds new deliveries (`true`), or sends the held ones and stops holding.
+    pub fn hold_webhooks(&self, hold: bool) {
+        self.outbox().hold(hold);
+    }
+
+    /// Deliveries held by [`hold_webhooks`](Self::hold_webhooks).
+    #[must_use]
+    pub fn pending_webhooks(&self) -> usize {
+        self.outbox().pending()
+    }
+
+    /// Sends the held deliveries now and waits for them (retries included); returns
+    /// how many were answered with a 2xx.
+    pub async fn deliver_pending_webhooks(&self) -> usize {
+        self.outbox().deliver_pending().await
+    }
+
+    /// Sends the last delivery again, as Shopify's duplicates arrive: the same body and
+    /// `X-Shopify-Event-Id` under a new `X-Shopify-Webhook-Id`. `false` if there was none.
+    #[must_use]
+    pub fn redeliver_last_webhook(&self) -> bool {
+        self.outbox().redeliver_last()
+    }
+
+    /// Waits until no webhook delivery is being sent or retried (held ones aside).
+    pub async fn webhooks_settled(&self) {
+        self.outbox().settled().await;
+    }
+
+    /// What the webhook sender has done so far.
+    #[must_use]
+    pub fn webhook_counters(&self) -> WebhookCounters {
+        self.outbox().counters()
+    }
+
+    fn outbox(&self) -> Arc<Outbox> {
+        Arc::clone(&read(&self.shared.data).outbox)
     }
 
     /// A bulk operation as `bulkOperation(id:)` would answer it, without counting a poll.

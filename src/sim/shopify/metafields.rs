@@ -311,8 +311,12 @@ fn apply(data: &mut ShopData, input: Input, now: DateTime<Utc>) -> Option<Owned>
                 record.value = input.value;
                 record.kind = input.kind;
                 record.updated_at = now;
+                record.clone()
+            } else {
+                let record = record.clone();
+                data.unchanged_metafield_writes += 1;
+                record
             }
-            record.clone()
         }
         (None, Some(num)) => {
             let record = MetafieldRec {

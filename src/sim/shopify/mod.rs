@@ -9,8 +9,10 @@
 //! the simulator copies its shape.
 //!
 //! [`SimShopify::start`] binds a port and serves; [`SimState`] lets a test look inside
-//! and change the shop (merchant edits, new orders, deleted products, curated
-//! metafields), read counters, revoke scopes and queue [`Fault`]s. Time comes from an
+//! and change the shop (merchant edits, new orders, cancellations and refunds, deleted
+//! products, curated metafields), read counters, revoke scopes, queue [`Fault`]s and
+//! subscribe an address to the webhooks those changes (and the daemon's metafield
+//! writes) fire, signed and retried like Shopify's. Time comes from an
 //! injected [`Clock`](crate::platform::retry::Clock), so throttling tests never sleep.
 //!
 //! Module map: `config` (what to simulate), `state` (the shop's records, seeded from a
@@ -18,7 +20,8 @@
 //! (parsing and validation errors), `values` (variables and arguments), `exec` (the
 //! generic executor), `objects`, `owned` and `roots` (field resolvers), `cost` and `bucket` (rate
 //! limiting), `search` and `paging` (query strings and cursors), `metafields`,
-//! `mutations`, `bulk`, `bulk_query`, `bulk_rules`, `bulk_mutation`, `staged` (uploads), `faults`, and
+//! `mutations`, `bulk`, `bulk_query`, `bulk_rules`, `bulk_mutation`, `staged` (uploads), `faults`,
+//! `webhooks` and `rest` (webhook deliveries and their REST-shaped bodies), and
 //! `server` (the axum routes).
 
 mod bucket;
@@ -38,6 +41,7 @@ mod mutations;
 mod objects;
 mod owned;
 mod paging;
+mod rest;
 mod roots;
 mod search;
 mod server;
@@ -46,6 +50,7 @@ mod staged;
 mod state;
 mod values;
 mod views;
+mod webhooks;
 
 #[cfg(test)]
 mod tests;
@@ -55,3 +60,4 @@ pub use config::SimConfig;
 pub use faults::Fault;
 pub use handle::{Counters, SimMetafield, SimOrder, SimProduct, SimState};
 pub use server::SimShopify;
+pub use webhooks::WebhookCounters;

@@ -1,6 +1,7 @@
 //! The mutation root: each field runs in order under the shop's write lock and answers
 //! a payload object, completed against the request's selection like any other object.
-//! Used for HTTP requests and for every line of a bulk mutation.
+//! Used for HTTP requests and for every line of a bulk mutation. Metafield writes fire
+//! products/update for their owners, as Shopify echoes them.
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use super::objects::{Ctx, FieldError, OVal, Obj, Owned, Val};
 use super::shared::{lock, write, Shared};
 use super::state::ShopData;
 use super::values::field_args;
-use super::{bulk_mutation, staged};
+use super::{bulk_mutation, staged, webhooks};
 
 /// Executes a mutation operation; returns the data and the errors.
 pub(crate) fn execute(
@@ -97,6 +98,9 @@ fn dispatch(
                 c.metafields_set_calls += 1;
                 c.metafields_written += written as u64;
             });
+            if written > 0 {
+                webhooks::metafield_owners_updated(data, list(args, "metafields"), now);
+            }
             Ok(payload)
         }
         "metafieldsDelete" => {
@@ -105,6 +109,9 @@ fn dispatch(
                 c.metafields_delete_calls += 1;
                 c.metafields_deleted += deleted as u64;
             });
+            if deleted > 0 {
+                webhooks::metafield_owners_updated(data, list(args, "metafields"), now);
+            }
             Ok(payload)
         }
         "bulkOperationRunQuery" => {

@@ -28,6 +28,7 @@ use super::objects::{Ctx, Obj};
 use super::shared::{lock, read, Settings, Shared};
 use super::staged::{upload, MAX_UPLOAD_BYTES};
 use super::values::coerce_variables;
+use super::webhooks::Setup;
 
 /// How long a poll waits for a bulk worker that should finish on it.
 const BULK_WAIT: Duration = Duration::from_secs(10);
@@ -45,7 +46,9 @@ impl SimShopify {
     /// Binds `config.addr` and serves the shop in a background task.
     pub async fn start(config: SimConfig) -> std::io::Result<Self> {
         let addr = config.addr;
+        let webhooks = Setup::new(&config)?;
         let shared = Shared::new(config)?;
+        read(&shared.data).outbox.configure(webhooks);
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
         shared.set_base_url(base_url.clone());

@@ -50,7 +50,8 @@ impl StagedRegistry {
     }
 }
 
-fn uuid() -> String {
+/// A random version-4 UUID.
+pub(crate) fn uuid() -> String {
     let n: u128 = rand::random();
     let hex = format!("{n:032x}");
     format!(

@@ -3,6 +3,7 @@
 //! [`SyntheticShop`]; the generator's ids are remembered so tests can translate.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -11,6 +12,7 @@ use crate::sim::catalog::SyntheticShop;
 
 use super::ids::{self, LINE_ITEM_BASE, METAFIELD_BASE, ORDER_BASE, PRODUCT_BASE, VARIANT_BASE};
 use super::search::{FieldValue, Searchable};
+use super::webhooks::Outbox;
 
 /// A product.
 #[derive(Clone, Debug)]
@@ -89,6 +91,10 @@ pub(crate) struct ShopData {
     pub variant_owner: HashMap<u64, u64>,
     pub source_products: HashMap<ProductId, u64>,
     pub source_variants: HashMap<VariantId, u64>,
+    /// Webhooks these records fire: queued under the same write lock as the change.
+    pub outbox: Arc<Outbox>,
+    /// Metafield writes (`metafieldsSet`, bulk lines) that set what was already there.
+    pub unchanged_metafield_writes: u64,
     next_order: u64,
     next_line: u64,
     next_metafield: u64,

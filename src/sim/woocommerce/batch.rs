@@ -43,6 +43,7 @@ pub(crate) fn batch(shared: &Shared, req: &Req<'_>) -> Result<Answer, ApiError> 
             data,
             now,
             applied: 0,
+            unchanged: 0,
         };
         let mut answer = Map::new();
         if let Some(items) = create {
@@ -63,11 +64,13 @@ pub(crate) fn batch(shared: &Shared, req: &Req<'_>) -> Result<Answer, ApiError> 
                 items.iter().map(|i| run.delete(i)).collect(),
             );
         }
-        (answer, run.applied)
+        (answer, (run.applied, run.unchanged))
     });
+    let (applied, unchanged) = applied;
     shared.count(|c| {
         c.batch_calls += 1;
         c.batch_items += applied;
+        c.unchanged_updates += unchanged;
     });
     let body = if answer.is_empty() {
         json!([])
@@ -84,6 +87,9 @@ struct Run<'a> {
     data: &'a mut ShopData,
     now: chrono::DateTime<chrono::Utc>,
     applied: u64,
+    /// Updates that changed nothing but the modification date: a client that writes
+    /// only what changed never sends one.
+    unchanged: u64,
 }
 
 impl Run<'_> {
@@ -113,13 +119,31 @@ impl Run<'_> {
         if let Some(error) = self.refusal(id) {
             return item_error(id, &error);
         }
+        let before = self.content(id);
         match product_write::update(self.data, id, &body, self.now, false) {
             Ok(()) => {
                 self.applied += 1;
+                if self.content(id) == before {
+                    self.unchanged += 1;
+                }
                 self.item(id)
             }
             Err(error) => item_error(id, &error),
         }
+    }
+
+    /// Product `id` as the edit view shows it, without its modification dates.
+    fn content(&self, id: u64) -> Value {
+        let mut view = self
+            .shared
+            .view(self.data)
+            .product_edit(id)
+            .unwrap_or(Value::Null);
+        if let Some(fields) = view.as_object_mut() {
+            fields.remove("date_modified");
+            fields.remove("date_modified_gmt");
+        }
+        view
     }
 
     /// A refusal queued by the test for product `id`, if any.

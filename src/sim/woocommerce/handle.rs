@@ -41,6 +41,8 @@ pub struct WooCounters {
     pub batch_calls: u64,
     /// Batch items applied (created, updated or deleted without error).
     pub batch_items: u64,
+    /// Batch updates that changed nothing but the modification date (duplicate writes).
+    pub unchanged_updates: u64,
     /// The most requests being served at once.
     pub max_in_flight: u64,
     /// Webhook deliveries sent (answered or not).

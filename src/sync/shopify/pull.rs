@@ -1,7 +1,8 @@
 //! Pull: bring a Shopify store's products and orders into the store.
 //!
 //! - First syncs of large stores, and `sync --full`, use bulk queries (only their start
-//!   and polls cost points). A complete product backfill also tells which stored
+//!   and polls cost points), decided per kind: orders never synced are backfilled in
+//!   bulk even when the products already were. A complete product backfill also tells which stored
 //!   products are gone. A bulk run that ends with partial data (TIMEOUT,
 //!   `INTERNAL_SERVER_ERROR`) still stores what it delivered but never moves the
 //!   checkpoint, so the next sync backfills again.
@@ -87,18 +88,23 @@ pub async fn pull<S: Sleeper + Clone + 'static>(
         Some(since)
     };
     let product_total = read::products_count(client, None).await?;
-    let first_sync = shop.checkpoint(PRODUCTS)?.is_none();
-    let use_bulk = options.full || (first_sync && product_total > options.bulk_threshold);
-
-    if use_bulk {
-        report.products =
-            bulk_pass(client, shop, salt, Kind::Products, options, &mut report).await?;
-        report.orders = bulk_pass(client, shop, salt, Kind::Orders, options, &mut report).await?;
+    // Decided per kind: a backfill interrupted after the products (a crash, a
+    // restart) backfills the orders in bulk too, rather than paging through them all.
+    let large = product_total > options.bulk_threshold;
+    let bulk = |checkpoint: &str| -> Result<bool, StoreError> {
+        Ok(options.full || (large && shop.checkpoint(checkpoint)?.is_none()))
+    };
+    report.products = if bulk(PRODUCTS)? {
+        bulk_pass(client, shop, salt, Kind::Products, options, &mut report).await?
     } else {
-        report.products = products_pass(client, shop, options, &mut report).await?;
-        report.orders = orders_pass(client, shop, salt, options, order_floor, &mut report).await?;
-    }
-    reconcile(client, shop, salt, order_floor, &mut report).await?;
+        products_pass(client, shop, options, &mut report).await?
+    };
+    report.orders = if bulk(ORDERS)? {
+        bulk_pass(client, shop, salt, Kind::Orders, options, &mut report).await?
+    } else {
+        orders_pass(client, shop, salt, options, order_floor, &mut report).await?
+    };
+    reconcile(client, shop, salt, options, order_floor, &mut report).await?;
     Ok(report)
 }
 
@@ -115,7 +121,9 @@ async fn bulk_pass<S: Sleeper + Clone + 'static>(
         Kind::Products => (BULK_PRODUCTS_QUERY, PRODUCTS),
         Kind::Orders => (BULK_ORDERS_QUERY, ORDERS),
     };
+    tracing::info!(kind = kind_name(kind), "bulk backfill started");
     let outcome = bulk::run_query(client, query, options.poll).await?;
+    tracing::info!(kind = kind_name(kind), id = %outcome.id, status = %outcome.status, "bulk backfill finished");
     // Shopify's clock, not ours: a skewed local clock must not skip changes.
     let started_at = outcome.created_at.unwrap_or(options.now);
     let mut pass = PassReport {
@@ -208,6 +216,7 @@ async fn products_pass<S: Sleeper>(
     let since = shop
         .checkpoint(PRODUCTS)?
         .map(|c| c.updated_at - options.overlap);
+    tracing::info!(?since, "paged products pass started");
     let (mut pass, seen) = fetch_products(
         client,
         shop,
@@ -294,6 +303,7 @@ async fn orders_pass<S: Sleeper>(
     } else {
         "paged"
     };
+    tracing::info!(?since, mode, "paged orders pass started");
     let query = all_of(&[since.map(updated_since), order_floor.map(created_since)]);
     let mut pass = fetch_orders(client, shop, salt, query, Some(ORDERS), report).await?;
     pass.mode = mode;
@@ -365,6 +375,7 @@ async fn reconcile<S: Sleeper>(
     client: &ShopifyClient<S>,
     shop: &ShopStore,
     salt: &InstallSalt,
+    options: &PullOptions,
     order_floor: Option<DateTime<Utc>>,
     report: &mut PullReport,
 ) -> Result<(), PullError> {
@@ -406,6 +417,16 @@ async fn reconcile<S: Sleeper>(
     let platform = read::orders_count(client, filter.clone()).await?;
     let mut store = count_orders(shop, order_floor);
     let mut repair = None;
+    if store < platform && shop.checkpoint(ORDERS)?.is_some() {
+        // Orders placed while a bulk backfill ran come after its snapshot: a pass over
+        // what changed since its checkpoint finds them without paging through all.
+        let pass = orders_pass(client, shop, salt, options, order_floor, report).await?;
+        store = count_orders(shop, order_floor);
+        repair = Some(format!(
+            "read the orders changed since the checkpoint ({} stored)",
+            pass.stored
+        ));
+    }
     if store < platform {
         let pass = fetch_orders(client, shop, salt, filter, None, report).await?;
         store = count_orders(shop, order_floor);
