@@ -84,6 +84,8 @@ impl ShopData {
     /// Adds a product (its id must be free) and indexes its variations.
     pub fn insert_product(&mut self, mut product: SimWooProduct) -> u64 {
         product.normalize();
+        // Every product's terms exist, seeded ones included: views list only known terms.
+        super::product_write::register_terms(self, &product);
         let id = product.id;
         self.reserve_id(id);
         for variation in &product.variations {
