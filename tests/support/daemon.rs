@@ -88,6 +88,16 @@ impl DaemonProcess {
     }
 }
 
+/// A test that fails part-way must not leave a daemon running.
+impl Drop for DaemonProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// A free loopback port (bound, then released).
 pub fn free_address() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
