@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod compute;
 pub mod connect;
+pub mod job_batch;
 pub mod jobs;
 pub mod merge;
 pub mod pipeline;

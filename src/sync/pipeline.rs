@@ -15,26 +15,26 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::apply::{apply, Applied};
 use super::compute::compute_shop;
 use super::connect::ShopClient;
-use super::jobs::QueuedJob;
+use super::job_batch::JobBatch;
+use super::report::PushReport;
 use super::schedule::next_wait;
 use super::status::{Phase, StatusBoard};
-use crate::config::{PlatformConfig, ShopConfig, WriteConfig};
-use crate::model::{InstallSalt, ProductId};
-use crate::platform::webhook_event::{PayloadError, WebhookEvent};
-use crate::platform::{shopify, woocommerce};
+use crate::config::{ShopConfig, WriteConfig};
+use crate::model::InstallSalt;
 use crate::recommend::{Params, Recommender};
-use crate::store::{ShopStore, StoreError};
+use crate::store::ShopStore;
 
 /// Jobs taken from the queue at once.
 const BATCH: usize = 1_000;
-/// Delivery ids are remembered this long to drop redeliveries.
-const DEDUPE_WINDOW: chrono::Duration = chrono::Duration::days(3);
+/// The longest a drain goes on before it pushes: a steady stream of webhooks never
+/// empties the queue, and the platform must still see the new lists.
+const DRAIN_ROUND: Duration = Duration::from_secs(3);
 
 /// What a pipeline needs, fixed for its lifetime.
 pub struct PipelineSettings {
@@ -61,8 +61,15 @@ pub struct Pipeline {
     recommender: Option<Recommender>,
     failures: u32,
     next_pass: Instant,
+    /// Lists changed since the last push began.
     push_pending: bool,
+    /// The push after webhook jobs, running beside the worker so a slow platform never
+    /// holds up the queue.
+    push_task: Option<JoinHandle<PushResult>>,
 }
+
+/// What a background push hands back: its client (for the usage figures) and report.
+type PushResult = (ShopClient, anyhow::Result<PushReport>);
 
 impl Pipeline {
     /// A pipeline that has not started yet. `wake` is notified by the server whenever
@@ -86,6 +93,7 @@ impl Pipeline {
             failures: 0,
             next_pass: Instant::now(),
             push_pending: false,
+            push_task: None,
         }
     }
 
@@ -119,17 +127,39 @@ impl Pipeline {
                 continue;
             }
             if !self.stopped() {
-                self.phase(if self.failures > 0 {
+                self.phase(if self.push_task.is_some() {
+                    Phase::Pushing
+                } else if self.failures > 0 {
                     Phase::Backoff
                 } else {
                     Phase::Idle
                 });
             }
-            tokio::select! {
-                () = shutdown.cancelled() => break,
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep_until(self.next_pass), if !self.stopped() => {}
+            let mut push = self.push_task.take();
+            let woke = tokio::select! {
+                () = shutdown.cancelled() => None,
+                () = self.wake.notified() => Some(None),
+                () = tokio::time::sleep_until(self.next_pass), if !self.stopped() => Some(None),
+                ended = push_ended(&mut push), if push.is_some() => {
+                    Some(Some(ended))
+                }
+            };
+            match woke {
+                None => {
+                    self.push_task = push;
+                    break;
+                }
+                Some(Some(ended)) => {
+                    // After a failure the next drain or pass tries again, not a hot loop.
+                    if self.push_ended(ended) {
+                        self.push_if_pending();
+                    }
+                }
+                Some(None) => self.push_task = push,
             }
+        }
+        if let Some(task) = self.push_task.take() {
+            task.abort();
         }
         tracing::info!(shop = self.name(), "pipeline stopped");
     }
@@ -172,6 +202,7 @@ impl Pipeline {
         self.board
             .update(self.name(), |s| s.last_pull = Some(Utc::now()));
         self.compute().await.map_err(|e| (Phase::Computing, e))?;
+        self.finish_push().await;
         self.push(&client).await.map_err(|e| (Phase::Pushing, e))
     }
 
@@ -214,10 +245,62 @@ impl Pipeline {
             return Ok(());
         }
         self.phase(Phase::Pushing);
+        self.push_pending = false;
         let report = client.push(&self.store, &self.settings.write).await;
+        self.record_push(client, report)
+    }
+
+    /// Starts a background push if lists changed and none is running; one already
+    /// running leaves `push_pending` set, and the next starts when it ends.
+    fn push_if_pending(&mut self) {
+        if !self.push_pending || self.push_task.is_some() || self.stopped() {
+            return;
+        }
+        if self.recommender.is_none() || self.failures > 0 {
+            return;
+        }
+        let Ok(client) = self.client() else { return };
+        self.push_pending = false;
+        let (store, write) = (self.store.clone(), self.settings.write.clone());
+        self.push_task = Some(tokio::spawn(async move {
+            let report = client.push(&store, &write).await;
+            (client, report)
+        }));
+    }
+
+    /// Waits for the background push, if any, and records how it went.
+    async fn finish_push(&mut self) {
+        if let Some(task) = self.push_task.take() {
+            let ended = task.await;
+            let _pushed = self.push_ended(ended);
+        }
+    }
+
+    /// Records how a background push went (`false`: it failed, and its lists wait for
+    /// the next push).
+    fn push_ended(&mut self, ended: Result<PushResult, tokio::task::JoinError>) -> bool {
+        let result = match ended {
+            Ok((client, report)) => self.record_push(&client, report),
+            Err(error) => Err(anyhow::anyhow!("push task ended: {error}")),
+        };
+        if let Err(error) = result {
+            tracing::error!(shop = self.name(), error = %error, "push after webhooks failed");
+            self.board
+                .error(self.name(), Phase::Pushing, format!("{error:#}"));
+            self.push_pending = true;
+            return false;
+        }
+        true
+    }
+
+    /// Shows a push's figures and problems.
+    fn record_push(
+        &mut self,
+        client: &ShopClient,
+        report: anyhow::Result<PushReport>,
+    ) -> anyhow::Result<()> {
         self.note_usage(client);
         let report = report?;
-        self.push_pending = false;
         for problem in &report.problems {
             self.board
                 .error(self.name(), Phase::Pushing, problem.clone());
@@ -243,13 +326,15 @@ impl Pipeline {
             .is_ok_and(|jobs| !jobs.is_empty())
     }
 
-    /// Applies queued jobs batch by batch until the queue is empty, then pushes what
-    /// changed. Every batch is finished even during shutdown: its jobs are acknowledged
-    /// only once their effect is durable.
+    /// Applies queued jobs batch by batch until the queue is empty (or, under a
+    /// steady stream, for [`DRAIN_ROUND`]), then pushes what changed. Every batch is
+    /// finished even during shutdown: its jobs are acknowledged only once their effect
+    /// is durable.
     async fn drain_jobs(&mut self, shutdown: &CancellationToken) {
         self.phase(Phase::Applying);
         let mut changed = false;
-        loop {
+        let round_ends = Instant::now() + DRAIN_ROUND;
+        while Instant::now() < round_ends {
             match self.apply_batch().await {
                 Ok(Some(batch_changed)) => changed |= batch_changed,
                 Ok(None) => break,
@@ -264,65 +349,50 @@ impl Pipeline {
                 return;
             }
         }
-        if (changed || self.push_pending) && self.recommender.is_some() && self.failures == 0 {
-            if let Ok(client) = self.client() {
-                let push = tokio::select! {
-                    result = self.push(&client) => result,
-                    () = shutdown.cancelled() => return,
-                };
-                if let Err(error) = push {
-                    tracing::error!(shop = self.name(), error = %error, "push after webhooks failed");
-                    self.board
-                        .error(self.name(), Phase::Pushing, format!("{error:#}"));
-                }
-            }
+        self.push_pending |= changed;
+        if self.push_task.as_ref().is_some_and(JoinHandle::is_finished) {
+            self.finish_push().await;
         }
+        self.push_if_pending();
     }
 
-    /// One batch: `None` when the queue was empty, else whether lists changed.
+    /// One batch, applied on a blocking thread (`job_batch`): `None` when the queue
+    /// was empty, else whether lists changed.
     async fn apply_batch(&mut self) -> anyhow::Result<Option<bool>> {
-        let jobs = self.store.pending_jobs(BATCH)?;
-        if jobs.is_empty() {
+        let batch = JobBatch {
+            shop: self.name().to_owned(),
+            platform: self.settings.shop.platform.clone(),
+            store: self.store.clone(),
+            salt: self.salt.clone(),
+            board: self.board.clone(),
+        };
+        let recommender = self.recommender.take();
+        let outcome = tokio::task::spawn_blocking(move || {
+            batch.run_on_worker(BATCH, recommender, Utc::now())
+        })
+        .await??;
+        self.recommender = outcome.recommender;
+        if outcome.jobs == 0 {
             return Ok(None);
         }
-        let mut applied = Applied::default();
-        let now = Utc::now();
-        for (id, bytes) in &jobs {
-            match QueuedJob::decode(bytes) {
-                Some(job) => self.apply_job(&job, now, &mut applied)?,
-                None => {
-                    self.board.error(
-                        self.name(),
-                        Phase::Applying,
-                        format!("job {id} is unreadable; dropped"),
-                    );
-                }
-            }
-        }
+        let applied = &outcome.applied;
         if let Some(halt) = &applied.halt {
-            self.store.set_halt(halt)?;
-            self.recommender = None;
             self.board
                 .update(self.name(), |s| s.halted = Some(halt.describe()));
             tracing::warn!(shop = self.name(), reason = halt.describe(), "shop stopped");
         }
-        let changed = applied.changed_lists() && !self.stopped();
-        if changed {
-            self.refresh_lists(&applied).await?;
+        if outcome.needs_compute {
+            self.compute().await?;
+        } else if outcome.lists_changed {
+            self.note_counts();
         }
-        self.store.flush()?;
-        for (id, _) in &jobs {
-            self.store.ack_job(*id)?;
-        }
-        self.store
-            .prune_deliveries((now - DEDUPE_WINDOW).timestamp())?;
         if applied.pull_soon {
             self.next_pass = Instant::now();
         }
-        let (done, ignored, queued) = (applied.applied, applied.ignored, jobs.len());
+        let (done, ignored) = (applied.applied, applied.ignored);
         tracing::info!(
             shop = self.name(),
-            jobs = queued,
+            jobs = outcome.jobs,
             applied = done,
             ignored,
             "webhook jobs applied"
@@ -331,70 +401,21 @@ impl Pipeline {
             s.jobs_applied += done;
             s.jobs_ignored += ignored;
         });
-        Ok(Some(changed))
+        Ok(Some(outcome.lists_changed))
     }
 
-    fn apply_job(
-        &self,
-        job: &QueuedJob,
-        now: chrono::DateTime<Utc>,
-        applied: &mut Applied,
-    ) -> Result<(), StoreError> {
-        match self.parse(job) {
-            Ok(event) => {
-                tracing::debug!(shop = self.name(), topic = job.topic, "applying webhook");
-                apply(&self.store, event, self.stopped(), now, applied)
-            }
-            Err(error) => {
-                // The platform stays the source of truth: the next pull reads the record.
-                tracing::warn!(shop = self.name(), topic = job.topic, error = %error, "unreadable webhook payload");
-                self.board
-                    .error(self.name(), Phase::Applying, error.to_string());
-                applied.ignored += 1;
-                Ok(())
-            }
-        }
-    }
-
-    fn parse(&self, job: &QueuedJob) -> Result<WebhookEvent, PayloadError> {
-        match &self.settings.shop.platform {
-            PlatformConfig::Shopify(_) => {
-                shopify::webhook_payload::parse(&job.topic, &job.body, &self.salt)
-            }
-            PlatformConfig::WooCommerce(config) => woocommerce::webhook_payload::parse(
-                &job.topic,
-                &job.body,
-                &self.salt,
-                &config.sale_statuses,
-            ),
-        }
-    }
-
-    /// Brings the lists up to date with a batch: orders alone are counted incrementally
-    /// and only the anchors they affect are stored again; product changes (or no
-    /// recommender yet) mean a full recompute.
-    async fn refresh_lists(&mut self, applied: &Applied) -> anyhow::Result<()> {
-        let Some(recommender) = self
-            .recommender
-            .as_mut()
-            .filter(|_| !applied.catalog_changed)
-        else {
-            return self.compute().await;
-        };
-        let (upserts, withdrawn) = applied.order_changes();
-        let affected: Vec<ProductId> = recommender.apply_orders(&upserts, &withdrawn);
-        for id in &affected {
-            if let Some(recs) = recommender.recs(id) {
-                self.store.put_recs(id, recs)?;
-            }
-        }
-        let (products, orders) = (recommender.catalog().len(), recommender.order_count());
+    /// After orders were counted incrementally: the lists await a push, and the board
+    /// shows the new counts.
+    fn note_counts(&mut self) {
         self.push_pending = true;
+        let Some(recommender) = &self.recommender else {
+            return;
+        };
+        let (products, orders) = (recommender.catalog().len(), recommender.order_count());
         self.board.update(self.name(), |s| {
             s.products = products;
             s.orders = orders;
         });
-        Ok(())
     }
 
     fn stopped(&self) -> bool {
@@ -415,5 +436,15 @@ impl Pipeline {
     fn note_usage(&self, client: &ShopClient) {
         let usage = client.usage();
         self.board.update(self.name(), |s| s.usage = usage);
+    }
+}
+
+/// The background push's end; never, without one.
+async fn push_ended(
+    task: &mut Option<JoinHandle<PushResult>>,
+) -> Result<PushResult, tokio::task::JoinError> {
+    match task {
+        Some(task) => task.await,
+        None => std::future::pending().await,
     }
 }
