@@ -65,7 +65,12 @@ impl Daemon {
             )?;
             endpoints.insert(
                 shop.name.clone(),
-                ShopEndpoint::new(&shop.platform, shop_store.clone(), secret, wake.clone()),
+                ShopEndpoint::new(
+                    shop.platform.name(),
+                    shop_store.clone(),
+                    secret,
+                    wake.clone(),
+                ),
             );
             let settings = PipelineSettings {
                 shop: shop.clone(),
@@ -83,7 +88,8 @@ impl Daemon {
             board.clone(),
             config.daemon.webhook_body_limit_bytes,
             admin_token,
-        );
+        )
+        .with_salt(salt.clone());
         let router = server::router(state.clone());
         let stop = shutdown.clone();
         tasks.spawn(async move {

@@ -5,8 +5,10 @@
 //! Flow: [`catalog`] indexes products, [`baskets`] counts orders with recency weights,
 //! [`anchor`] builds each product's lists from its co-purchase row with [`cross_sell`],
 //! [`substitutes`], [`related`], [`bundles`] and [`repeat`], and [`engine`] holds it all
-//! and keeps it current order by order. [`cart`] combines lists for a whole cart, and
-//! [`evaluate`] measures the lists on held-out orders against baselines.
+//! and keeps it current order by order. [`cart`] combines lists for a whole cart,
+//! [`post_purchase`] for one customer's past orders, [`evaluate`] measures the lists on
+//! held-out orders against baselines, and [`impact`] measures the published lists against
+//! the holdout on later orders.
 
 mod anchor;
 pub mod baskets;
@@ -18,8 +20,10 @@ mod cross_sell;
 pub mod engine;
 pub mod evaluate;
 pub mod holdout;
+pub mod impact;
 pub mod pair_rules;
 pub mod params;
+pub mod post_purchase;
 mod related;
 mod repeat;
 pub mod rules;

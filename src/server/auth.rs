@@ -3,7 +3,7 @@
 //! print). Without a configured token the admin pages stay closed.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use sha2::{Digest, Sha256};
@@ -32,9 +32,8 @@ pub async fn require_token(
         }
         // Move the token out of the address bar (and history) into a cookie.
         let mut response = Redirect::to(request.uri().path()).into_response();
-        let cookie = format!("{COOKIE}={given}; HttpOnly; SameSite=Strict; Path=/");
-        if let Ok(value) = cookie.parse() {
-            response.headers_mut().insert(header::SET_COOKIE, value);
+        if let Some(cookie) = session_cookie(&given) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
         }
         return response;
     }
@@ -44,12 +43,28 @@ pub async fn require_token(
     }
 }
 
+/// Whether `given` is the configured admin token (never, without one).
+pub fn accepts(state: &ServerState, given: &str) -> bool {
+    state
+        .admin_token
+        .as_ref()
+        .is_some_and(|token| same(given, token.expose()))
+}
+
+/// The `Set-Cookie` value that logs a browser in with `token`: `HttpOnly`, and
+/// SameSite=Strict so no other site's form can post with it.
+pub fn session_cookie(token: &str) -> Option<HeaderValue> {
+    format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/")
+        .parse()
+        .ok()
+}
+
 fn unauthorized() -> Response {
     (
         StatusCode::UNAUTHORIZED,
         [(header::WWW_AUTHENTICATE, "Bearer")],
-        "the admin token is missing or wrong: open the URL upsell-sync printed (…/?token=…) \
-         or send Authorization: Bearer <token>",
+        "the admin token is missing or wrong: log in at /login, open the URL upsell-sync \
+         printed (…/?token=…), or send Authorization: Bearer <token>",
     )
         .into_response()
 }

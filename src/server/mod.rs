@@ -1,28 +1,34 @@
-//! The daemon's HTTP side (axum): webhooks in, and read-only views out — `/healthz`,
-//! `/readyz`, `/metrics` and the admin overview. Handlers never compute or call a
-//! platform: a webhook is verified, queued durably and answered; everything else reads
-//! the store and the status board.
+//! The daemon's HTTP side (axum): webhooks in; the admin pages, the JSON API,
+//! `/healthz`, `/readyz` and `/metrics` out. Handlers never compute lists or call a
+//! platform: a webhook is verified, queued durably and answered; a rule change is
+//! stored and queued as a recompute; everything else reads the store and the board.
 //!
-//! Module map: `webhooks` (the two webhook endpoints), `durable` (group commit before
-//! answering), `health`, `metrics` (Prometheus text), `auth` (the admin token) and
-//! `admin` (the overview page).
+//! Module map: `routes` (every route, open or behind the token), `webhooks` (the two
+//! webhook endpoints), `durable` (group commit before answering), `health`, `metrics`
+//! (Prometheus text), `auth` (the admin token), `views` (what pages and API show),
+//! `search` (the product index), `admin` (HTML pages), `api` (JSON), `chart` (SVG).
 
-mod admin;
+pub mod admin;
+pub mod api;
 mod auth;
+pub mod chart;
 mod durable;
 mod health;
 mod metrics;
+pub mod routes;
+pub mod search;
+pub mod views;
 mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::Notify;
 
-use crate::config::{PlatformConfig, Secret};
+use crate::config::Secret;
+use crate::model::InstallSalt;
 use crate::store::{ShopStore, Store};
 use crate::sync::status::StatusBoard;
 
@@ -39,23 +45,34 @@ pub struct ShopEndpoint {
     pub webhook_secret: Option<Secret>,
     /// Wakes the shop's pipeline when a job is queued.
     pub wake: Arc<Notify>,
+    /// The product search index, built on first use.
+    search: Arc<OnceLock<search::ProductIndex>>,
 }
 
 impl ShopEndpoint {
-    /// An endpoint for a shop of `platform`.
+    /// An endpoint for a shop of `platform` (`PlatformConfig::name`).
     #[must_use]
     pub fn new(
-        platform: &PlatformConfig,
+        platform: &'static str,
         store: ShopStore,
         webhook_secret: Option<Secret>,
         wake: Arc<Notify>,
     ) -> Self {
         Self {
-            platform: platform.name(),
+            platform,
             store,
             webhook_secret,
             wake,
+            search: Arc::default(),
         }
+    }
+
+    /// The shop's product search index (built from the store on first use, then kept
+    /// current from the store's change feed).
+    #[must_use]
+    pub fn search(&self) -> &search::ProductIndex {
+        self.search
+            .get_or_init(|| search::ProductIndex::follow(&self.store))
     }
 }
 
@@ -74,6 +91,8 @@ pub struct ServerState {
     pub admin_token: Option<Secret>,
     /// Set once every pipeline has started.
     pub ready: Arc<AtomicBool>,
+    /// Hashes customer ids given to the API like the stored ones.
+    pub salt: Option<InstallSalt>,
 }
 
 impl ServerState {
@@ -93,7 +112,15 @@ impl ServerState {
             body_limit,
             admin_token,
             ready: Arc::new(AtomicBool::new(false)),
+            salt: None,
         }
+    }
+
+    /// With the install salt, for customer lookups.
+    #[must_use]
+    pub fn with_salt(mut self, salt: InstallSalt) -> Self {
+        self.salt = Some(salt);
+        self
     }
 
     /// Marks the daemon ready (`/readyz` answers 200 from now on).
@@ -102,19 +129,20 @@ impl ServerState {
     }
 }
 
-/// Every route. Webhooks carry their own signature; health and `/metrics` are open,
-/// like most exporters (counts, never data; the listener stays on loopback by default);
-/// admin pages need the token.
+/// Every route of [`routes`]: the open ones as they are, the protected ones behind
+/// the admin token.
 pub fn router(state: ServerState) -> Router {
-    let admin = Router::new().route("/", get(admin::overview)).route_layer(
-        axum::middleware::from_fn_with_state(state.clone(), auth::require_token),
-    );
-    Router::new()
-        .route("/webhooks/shopify/{shop}", post(webhooks::shopify))
-        .route("/webhooks/woocommerce/{shop}", post(webhooks::woocommerce))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::metrics))
-        .merge(admin)
-        .with_state(state)
+    let mut protected = Router::new();
+    for route in routes::protected() {
+        protected = protected.route(route.path, route.handler);
+    }
+    let protected = protected.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_token,
+    ));
+    let mut open = Router::new();
+    for route in routes::open() {
+        open = open.route(route.path, route.handler);
+    }
+    open.merge(protected).with_state(state)
 }

@@ -134,7 +134,7 @@ impl Scenario {
         let mut toml = String::new();
         let _ = write!(
             toml,
-            "# Written by upsell-sync for simulated stores.\n\n[daemon]\ndata_dir = {:?}\nlisten = \"{listen}\"\nadmin_token = {}\nschedule_minutes = 10\n\n",
+            "# Written by upsell-sync for simulated stores.\n\n[daemon]\ndata_dir = {:?}\nlisten = \"{listen}\"\nadmin_token = {}\nschedule_minutes = 10\n\n# A tenth of the products get no written lists, so the metrics page can\n# measure the lift of the others against them.\n[recommender]\nholdout_percent = 10.0\n\n",
             dir.display().to_string(),
             secret("admin-token", &self.secrets.admin)?,
         );

@@ -13,6 +13,7 @@
 //! callers wrap them in `spawn_blocking`.
 
 mod codec;
+mod customer_index;
 mod error;
 mod records;
 mod salt;

@@ -2,7 +2,8 @@
 //!
 //! Keys: product and order ids are their UTF-8 bytes, exactly as the platform gave them
 //! (never parsed); checkpoints are keyed by name; written records by
-//! `{product_id}\0{list}`; jobs by a big-endian `u64` so that key order is FIFO.
+//! `{product_id}\0{list}`; jobs by a big-endian `u64` so that key order is FIFO; the
+//! customer → orders index as `customer_index.rs` describes.
 
 use std::collections::HashSet;
 
@@ -12,14 +13,15 @@ use sled::{Batch, Db};
 use super::error::StoreError;
 use super::records::{self, Checkpoint, ShopHalt, StoredRule, WrittenRecord};
 use super::table::Table;
-use crate::model::{CustomerHash, Order, OrderId, Product, ProductId, ProductRecs};
+use crate::model::{Order, OrderId, Product, ProductId, ProductRecs};
 use crate::recommend::rules::Rules;
 
 /// The trees every shop has, in `shop/{name}/{tree}`. `ShopStore::open` opens exactly
 /// these (a test checks it); `Store::remove_shop` drops them.
-pub const SHOP_TREES: [&str; 9] = [
+pub const SHOP_TREES: [&str; 10] = [
     "products",
     "orders",
+    "customer_orders",
     "checkpoints",
     "recommendations",
     "written",
@@ -48,7 +50,9 @@ pub struct ShopStore {
     /// Product id → [`Product`].
     products: Table<Product>,
     /// Order id → [`Order`].
-    orders: Table<Order>,
+    pub(super) orders: Table<Order>,
+    /// `{customer}\0{order id}` → nothing: see `customer_index.rs`.
+    pub(super) customer_orders: Table<()>,
     /// Checkpoint name → [`Checkpoint`].
     checkpoints: Table<Checkpoint>,
     /// Product id → [`ProductRecs`].
@@ -78,11 +82,12 @@ impl ShopStore {
     /// Opens (creating if needed) every tree of shop `name`: the whole schema.
     pub(super) fn open(db: &Db, name: &str) -> Result<Self, StoreError> {
         let tree = |t: &str| db.open_tree(tree_name(name, t));
-        Ok(Self {
+        let shop = Self {
             name: name.to_owned(),
             db: db.clone(),
             products: Table::new(tree("products")?),
             orders: Table::new(tree("orders")?),
+            customer_orders: Table::with_key_display(tree("customer_orders")?, show_index_key),
             checkpoints: Table::new(tree("checkpoints")?),
             recommendations: Table::new(tree("recommendations")?),
             written: Table::new(tree("written")?),
@@ -90,7 +95,9 @@ impl ShopStore {
             jobs: Table::with_key_display(tree("jobs")?, show_job_key),
             deliveries: Table::new(tree("deliveries")?),
             status: Table::new(tree("status")?),
-        })
+        };
+        shop.ensure_customer_index()?;
+        Ok(shop)
     }
 
     /// The shop's name.
@@ -122,6 +129,26 @@ impl ShopStore {
         self.products.remove(id_key(&id.0))
     }
 
+    /// Every later change to the products, as `(id, Some(product))` or `(id, None)`
+    /// for a removal; values that cannot be decoded are skipped. Subscribe before
+    /// reading the tree so nothing falls between the two.
+    pub fn watch_products(&self) -> impl Iterator<Item = (ProductId, Option<Product>)> + Send {
+        let table = self.products.clone();
+        table
+            .tree()
+            .watch_prefix(Vec::<u8>::new())
+            .filter_map(move |event| match event {
+                sled::Event::Insert { key, value } => {
+                    let product = table.decode(&key, &value).ok()?;
+                    Some((product.id.clone(), Some(product)))
+                }
+                sled::Event::Remove { key } => Some((
+                    ProductId::new(String::from_utf8_lossy(&key).into_owned()),
+                    None,
+                )),
+            })
+    }
+
     /// Every product in id byte order, decoded one at a time.
     pub fn products(&self) -> impl Iterator<Item = Result<Product, StoreError>> {
         self.products.entries().map(|entry| entry.map(|(_, p)| p))
@@ -140,19 +167,12 @@ impl ShopStore {
 
     // ---- orders ----
 
-    /// Stores an order, replacing the previous version.
-    pub fn put_order(&self, order: &Order) -> Result<(), StoreError> {
-        self.orders.insert(id_key(&order.id.0), order)
-    }
+    // `put_order`, `remove_order`, `orders_of` and `remove_customer` keep the customer
+    // index current: they live in `customer_index.rs`.
 
     /// The order with this id.
     pub fn get_order(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
         self.orders.get(id_key(&id.0))
-    }
-
-    /// Removes an order; returns whether it was there.
-    pub fn remove_order(&self, id: &OrderId) -> Result<bool, StoreError> {
-        self.orders.remove(id_key(&id.0))
     }
 
     /// Every order in id byte order, decoded one at a time.
@@ -169,23 +189,6 @@ impl ShopStore {
     #[must_use]
     pub fn order_count(&self) -> usize {
         self.orders.len()
-    }
-
-    /// Deletes every order of `customer` (privacy redaction); returns how many. Scans all
-    /// orders; stops at the first unreadable one, deleting nothing, since it might be
-    /// this customer's.
-    pub fn remove_customer(&self, customer: &CustomerHash) -> Result<usize, StoreError> {
-        let mut batch = Batch::default();
-        let mut removed = 0;
-        for entry in self.orders.entries() {
-            let (key, order) = entry?;
-            if order.customer.as_ref() == Some(customer) {
-                batch.remove(key);
-                removed += 1;
-            }
-        }
-        self.orders.tree().apply_batch(batch)?;
-        Ok(removed)
     }
 
     // ---- checkpoints ----
@@ -262,6 +265,20 @@ impl ShopStore {
         list: &str,
     ) -> Result<Option<WrittenRecord>, StoreError> {
         self.written.get(&written_key(id, list))
+    }
+
+    /// Every written record of product `id`, by list key.
+    pub fn written_for(&self, id: &ProductId) -> Result<Vec<(String, WrittenRecord)>, StoreError> {
+        let mut prefix = id.as_str().as_bytes().to_vec();
+        prefix.push(0);
+        let mut found = Vec::new();
+        for entry in self.written.tree().scan_prefix(&prefix) {
+            let (key, bytes) = entry?;
+            let record = self.written.decode(&key, &bytes)?;
+            let list = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+            found.push((list, record));
+        }
+        Ok(found)
     }
 
     /// Records what was written to list `list` of product `id`.
@@ -413,6 +430,7 @@ impl ShopStore {
     pub fn clear_data(&self) -> Result<(), StoreError> {
         self.products.tree().clear()?;
         self.orders.tree().clear()?;
+        self.reset_customer_index()?;
         self.checkpoints.tree().clear()?;
         self.recommendations.tree().clear()?;
         self.written.tree().clear()?;
@@ -447,6 +465,18 @@ fn show_job_key(key: &[u8]) -> String {
     match <[u8; 8]>::try_from(key) {
         Ok(id) => format!("job {}", u64::from_be_bytes(id)),
         Err(_) => format!("0x{}", hex::encode(key)),
+    }
+}
+
+/// An index key in errors: the customer's hex, then the order id.
+fn show_index_key(key: &[u8]) -> String {
+    match (key.get(..16), key.get(17..)) {
+        (Some(customer), Some(order)) => format!(
+            "customer {} order {}",
+            hex::encode(customer),
+            String::from_utf8_lossy(order)
+        ),
+        _ => format!("0x{}", hex::encode(key)),
     }
 }
 

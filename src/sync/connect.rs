@@ -80,7 +80,7 @@ pub fn woocommerce_client(config: &WooCommerceConfig) -> anyhow::Result<WooClien
 }
 
 /// API use so far, in the same terms for both platforms (for status and `/metrics`).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ApiUsage {
     /// HTTP requests sent, retries included.
     pub requests: u64,

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 
 use super::apply::{apply, Applied};
-use super::jobs::QueuedJob;
+use super::jobs::{QueuedJob, RULES_CHANGED};
 use super::status::{Phase, StatusBoard};
 use crate::config::PlatformConfig;
 use crate::model::InstallSalt;
@@ -154,6 +154,11 @@ impl JobBatch {
         now: DateTime<Utc>,
         applied: &mut Applied,
     ) -> Result<(), StoreError> {
+        if job.topic == RULES_CHANGED {
+            applied.catalog_changed = true;
+            applied.applied += 1;
+            return Ok(());
+        }
         match self.parse(job) {
             Ok(event) => {
                 tracing::debug!(shop = self.shop, topic = job.topic, "applying webhook");

@@ -7,6 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One queued webhook delivery.
+/// The topic of the job the server queues when the merchant rules change: the
+/// pipeline recomputes every list, as for a catalog change.
+pub const RULES_CHANGED: &str = "upsell-sync/rules-changed";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueuedJob {
     /// The platform's topic, e.g. `orders/create` or `product.updated`.

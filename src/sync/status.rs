@@ -53,7 +53,7 @@ impl Phase {
 }
 
 /// One error, with when it happened and in which phase.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ShopError {
     /// When it was recorded.
     pub at: DateTime<Utc>,

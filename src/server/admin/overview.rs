@@ -1,16 +1,16 @@
-//! The admin overview: every shop's sync state, and a few products with their lists and
-//! the reason for every link — the first thing `demo` points a browser at.
+//! `GET /`: every shop's sync state, counts, API budget, queue and last errors, and a
+//! few products with their lists and the reason for every link.
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
-use chrono::Utc;
+use axum::response::Response;
 
-use super::ServerState;
+use super::page;
 use crate::model::{Link, ListKind, ProductId};
+use crate::server::api::shops::summaries;
+use crate::server::views::ShopSummary;
+use crate::server::ServerState;
 use crate::store::ShopStore;
-use crate::sync::status::ShopStatus;
 
 /// Products shown with their lists, per shop.
 const SAMPLES: usize = 6;
@@ -18,14 +18,12 @@ const SAMPLES: usize = 6;
 #[derive(Template)]
 #[template(path = "overview.html")]
 struct Overview {
-    shops: Vec<ShopView>,
+    shops: Vec<ShopSummary>,
+    samples: Vec<Sample>,
 }
 
-struct ShopView {
-    name: String,
-    status: ShopStatus,
-    queue: usize,
-    lag: String,
+struct Sample {
+    shop: String,
     products: Vec<ProductView>,
 }
 
@@ -42,27 +40,18 @@ struct LinkView {
 
 /// `GET /`.
 pub async fn overview(State(state): State<ServerState>) -> Response {
-    let board = state.board.snapshot();
-    let now = Utc::now();
-    let shops = board
-        .into_iter()
-        .map(|(name, status)| {
-            let endpoint = state.shops.get(&name);
-            ShopView {
-                queue: endpoint.map_or(0, |e| e.store.job_count()),
-                lag: status
-                    .sync_lag(now)
-                    .map_or_else(|| "not synced yet".to_owned(), |s| format!("{s:.0} s")),
-                products: endpoint.map(|e| samples(&e.store)).unwrap_or_default(),
-                name,
-                status,
-            }
+    let shops = summaries(&state);
+    let samples = shops
+        .iter()
+        .filter_map(|shop| {
+            let endpoint = state.shops.get(&shop.name)?;
+            Some(Sample {
+                shop: shop.name.clone(),
+                products: samples(&endpoint.store),
+            })
         })
         .collect();
-    match (Overview { shops }).render() {
-        Ok(html) => Html(html).into_response(),
-        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
-    }
+    page(&Overview { shops, samples })
 }
 
 /// A few products that have lists, with titles and reasons.

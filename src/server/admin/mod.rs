@@ -1,0 +1,41 @@
+//! The admin pages: server-rendered HTML from askama templates compiled into the
+//! binary (`templates/`), no front-end build step. Every page reads; the rule forms
+//! are the only writes, and they go through the same functions as the JSON API.
+//!
+//! Module map: `login` (the token form), `overview` (shops), `products` (search and
+//! detail), `rules` (add and remove), `metrics` (measured lift, with charts).
+
+pub mod login;
+pub mod metrics;
+pub mod overview;
+pub mod products;
+pub mod rules;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::api::ApiError;
+use super::ServerState;
+
+/// Renders a page, or a 500 naming the template error.
+pub fn page(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
+}
+
+/// An API error as a plain page (the status and the message).
+#[must_use]
+pub fn error_page(error: &ApiError) -> Response {
+    (error.status(), error.message().to_owned()).into_response()
+}
+
+/// Every configured shop's name, sorted.
+#[must_use]
+pub fn shop_names(state: &ServerState) -> Vec<String> {
+    let mut names: Vec<String> = state.shops.keys().cloned().collect();
+    names.sort();
+    names
+}
