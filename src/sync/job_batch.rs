@@ -189,3 +189,62 @@ impl JobBatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::recommend::rules::{Rule, Rules};
+    use crate::recommend::Params;
+    use crate::sim::catalog::{generate, ShopSpec};
+    use crate::store::Store;
+    use crate::sync::compute::compute_shop;
+
+    #[test]
+    fn a_rules_change_job_asks_for_a_full_recompute_and_is_acknowledged() {
+        let root = Store::open_temporary().unwrap();
+        let store = root.shop("s").unwrap();
+        let data = generate(&ShopSpec::new(5, 60, 600));
+        for product in &data.products {
+            store.put_product(product).unwrap();
+        }
+        for order in &data.orders {
+            store.put_order(order).unwrap();
+        }
+        let now = Utc::now();
+        let (recommender, _) = compute_shop(&store, &Params::default(), now).unwrap();
+        let (anchor, recs) = store
+            .all_recs()
+            .map(Result::unwrap)
+            .find(|(_, r)| !r.cross_sell.is_empty())
+            .unwrap();
+        let blocked = recs.cross_sell[0].product.clone();
+        store
+            .set_rules(&Rules::new([Rule::BlockItem {
+                item: blocked.clone(),
+            }]))
+            .unwrap();
+        let job = QueuedJob {
+            topic: RULES_CHANGED.to_owned(),
+            delivery_id: None,
+            received_at: now,
+            body: Vec::new(),
+        };
+        store.push_job(&job.encode()).unwrap();
+        let batch = JobBatch {
+            shop: "s".to_owned(),
+            platform: Config::default_for_tests().shops[0].platform.clone(),
+            store: store.clone(),
+            salt: InstallSalt([3; 32]),
+            board: StatusBoard::default(),
+        };
+        let outcome = batch.run(100, Some(recommender), now).unwrap();
+        assert_eq!(outcome.jobs, 1);
+        assert!(outcome.needs_compute && outcome.lists_changed);
+        assert_eq!(store.job_count(), 0, "acknowledged");
+        // The recompute the pipeline then runs applies the rule.
+        compute_shop(&store, &Params::default(), now).unwrap();
+        let after = store.get_recs(&anchor).unwrap().unwrap();
+        assert!(after.cross_sell.iter().all(|l| l.product != blocked));
+    }
+}
