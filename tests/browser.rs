@@ -331,9 +331,25 @@ async fn search(browser: &Browser, shop: &str, query: &str) {
         .click()
         .await
         .unwrap();
+    // Wait for the results page of this query, not the page the form was on: reading
+    // the old page while it is replaced fails with a stale element.
+    let wanted = format!(
+        "q={}",
+        url::form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let url = browser.url().await;
+        if url.contains(&format!("shop={shop}")) && url.contains(&wanted) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the search for {query:?} did not load: still at {url}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     browser.wait_for("table#results").await;
-    let url = browser.url().await;
-    assert!(url.contains(&format!("shop={shop}")), "searched at {url}");
 }
 
 /// The product links of the results: (title, absolute href).
