@@ -122,7 +122,7 @@ pub fn suggest<'r, 'p>(
 }
 
 /// The lists gap closers are taken from after the cross-sells.
-const OTHER_KINDS: [ListKind; 2] = [ListKind::Related, ListKind::Upsell];
+pub const OTHER_KINDS: [ListKind; 2] = [ListKind::Related, ListKind::Upsell];
 
 /// Sum of reference price × quantity; unknown or unpriced items count zero.
 fn cart_value<'p>(

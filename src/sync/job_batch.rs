@@ -111,7 +111,8 @@ impl JobBatch {
             self.store.set_halt(halt)?;
             recommender = None;
         }
-        let lists_changed = applied.changed_lists() && self.store.halt()?.is_none();
+        let halted = stopped || applied.halt.is_some();
+        let lists_changed = applied.changed_lists() && !halted;
         let needs_compute = lists_changed && !self.count_orders(&applied, &mut recommender)?;
         self.store.flush()?;
         for (id, _) in &jobs {

@@ -5,14 +5,12 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
+use axum::response::Response;
 
-use super::{error_page, page, shop_names};
+use super::{error_page, first_shop, page, shop_names};
 use crate::model::Money;
 use crate::recommend::impact::KindImpact;
-use crate::server::api::metrics::{days, measure_shop, Measured, Period};
-use crate::server::api::{shop, ApiError};
+use crate::server::api::metrics::{measure_period, Measured, Period};
 use crate::server::chart::{attach_bars, daily_lines, BarGroup, DayRates};
 use crate::server::ServerState;
 
@@ -38,13 +36,7 @@ struct Row {
 
 /// `GET /impact`.
 pub async fn first(State(state): State<ServerState>) -> Response {
-    match shop_names(&state).first() {
-        Some(name) => {
-            let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
-            Redirect::to(&format!("/shops/{name}/metrics")).into_response()
-        }
-        None => error_page(&ApiError::not_found("no shop is configured")),
-    }
+    first_shop(&state, "metrics")
 }
 
 /// `GET /shops/{shop}/metrics`.
@@ -53,10 +45,7 @@ pub async fn show(
     Path(name): Path<String>,
     Query(period): Query<Period>,
 ) -> Response {
-    let measured = match shop(&state, &name).and_then(|endpoint| {
-        let (from, to) = days(&period, Utc::now().date_naive())?;
-        measure_shop(&endpoint.store, from, to)
-    }) {
+    let measured = match measure_period(&state, &name, &period).await {
         Ok(measured) => measured,
         Err(error) => return error_page(&error),
     };

@@ -13,7 +13,7 @@ pub mod rules;
 
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::api::ApiError;
 use super::ServerState;
@@ -30,6 +30,21 @@ pub fn page(template: &impl Template) -> Response {
 #[must_use]
 pub fn error_page(error: &ApiError) -> Response {
     (error.status(), error.message().to_owned()).into_response()
+}
+
+/// A redirect to `/shops/{first shop}/{page}`, or 404 without shops.
+#[must_use]
+pub fn first_shop(state: &ServerState, page: &str) -> Response {
+    match shop_names(state).first() {
+        Some(name) => Redirect::to(&format!("/shops/{}/{page}", encode(name))).into_response(),
+        None => error_page(&ApiError::not_found("no shop is configured")),
+    }
+}
+
+/// `text` percent-encoded for a path segment or a query value.
+#[must_use]
+pub fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// Every configured shop's name, sorted.

@@ -7,9 +7,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{error_page, page, shop_names};
-use crate::model::ProductId;
-use crate::server::api::products::PER_PAGE;
-use crate::server::api::{shop, ApiError};
+use crate::server::api::products::{load_detail, PER_PAGE};
+use crate::server::api::ApiError;
 use crate::server::search::Page;
 use crate::server::views::ProductDetail;
 use crate::server::ServerState;
@@ -74,11 +73,7 @@ pub async fn detail(
     State(state): State<ServerState>,
     Path((name, id)): Path<(String, String)>,
 ) -> Response {
-    let loaded = shop(&state, &name).and_then(|endpoint| {
-        ProductDetail::load(&name, &endpoint.store, &ProductId::new(id.clone()))?
-            .ok_or_else(|| ApiError::not_found(format!("shop {name:?} has no product {id:?}")))
-    });
-    match loaded {
+    match load_detail(&state, &name, &id) {
         Ok(d) => page(&Detail { d }),
         Err(error) => error_page(&error),
     }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::{error_page, page, shop_names};
+use super::{encode, error_page, first_shop, page, shop_names};
 use crate::model::{ListKind, ProductId};
 use crate::recommend::rules::Rule;
 use crate::server::api::rules::{add_rule, remove_rule, views};
@@ -58,10 +58,7 @@ pub struct RemoveForm {
 
 /// `GET /rules`: the first shop's rules.
 pub async fn first(State(state): State<ServerState>) -> Response {
-    match shop_names(&state).first() {
-        Some(name) => Redirect::to(&format!("/shops/{}/rules", encode(name))).into_response(),
-        None => error_page(&ApiError::not_found("no shop is configured")),
-    }
+    first_shop(&state, "rules")
 }
 
 /// `GET /shops/{shop}/rules`.
@@ -156,8 +153,4 @@ fn back(shop: &str, error: Option<ApiError>) -> Response {
         to.push_str(&encode(error.message()));
     }
     Redirect::to(&to).into_response()
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

@@ -45,15 +45,21 @@ pub async fn metrics(
     Path(name): Path<String>,
     Query(period): Query<Period>,
 ) -> Result<Json<Measured>, ApiError> {
-    let endpoint = shop(&state, &name)?;
-    let (from, to) = days(&period, Utc::now().date_naive())?;
+    Ok(Json(measure_period(&state, &name, &period).await?))
+}
+
+/// Measures shop `name` over `period` on a blocking thread: it reads every order.
+pub async fn measure_period(
+    state: &ServerState,
+    name: &str,
+    period: &Period,
+) -> Result<Measured, ApiError> {
+    let endpoint = shop(state, name)?;
+    let (from, to) = days(period, Utc::now().date_naive())?;
     let store = endpoint.store.clone();
-    let measured = tokio::task::spawn_blocking(move || measure_shop(&store, from, to))
+    tokio::task::spawn_blocking(move || measure_shop(&store, from, to))
         .await
-        .map_err(|e| {
-            ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-        })??;
-    Ok(Json(measured))
+        .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
 }
 
 /// The inclusive days of `period`, defaulting to the 30 days up to `today`.

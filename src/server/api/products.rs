@@ -47,8 +47,12 @@ pub async fn detail(
     State(state): State<ServerState>,
     Path((name, id)): Path<(String, String)>,
 ) -> Result<Json<ProductDetail>, ApiError> {
-    let endpoint = shop(&state, &name)?;
-    ProductDetail::load(&name, &endpoint.store, &ProductId::new(id.clone()))?
-        .map(Json)
+    load_detail(&state, &name, &id).map(Json)
+}
+
+/// Product `id` of shop `name`, or 404 naming what is missing.
+pub fn load_detail(state: &ServerState, name: &str, id: &str) -> Result<ProductDetail, ApiError> {
+    let endpoint = shop(state, name)?;
+    ProductDetail::load(name, &endpoint.store, &ProductId::new(id.to_owned()))?
         .ok_or_else(|| ApiError::not_found(format!("shop {name:?} has no product {id:?}")))
 }

@@ -152,15 +152,16 @@ fn load_lists(
     Ok(lists)
 }
 
-/// The cart's products and every product on their lists: all `cart::suggest` may ask.
+/// The cart's products and every product on the lists `cart::suggest` reads
+/// (cross-sell, then [`cart::OTHER_KINDS`] for gap closers): all it may ask for.
 fn load_products(
     store: &ShopStore,
     anchors: &[ProductId],
     lists: &HashMap<ProductId, ProductRecs>,
 ) -> Result<HashMap<ProductId, Product>, ApiError> {
     let linked = lists.values().flat_map(|recs| {
-        crate::model::ListKind::ALL
-            .into_iter()
+        std::iter::once(crate::model::ListKind::CrossSell)
+            .chain(cart::OTHER_KINDS)
             .flat_map(move |kind| recs.list(kind).iter().map(|link| &link.product))
     });
     let mut products = HashMap::new();
