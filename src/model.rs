@@ -194,6 +194,9 @@ pub struct Product {
     pub variants: Vec<Variant>,
     /// Last change on the platform, for incremental sync.
     pub updated_at: DateTime<Utc>,
+    /// The main image's URL (Shopify's featured media, WooCommerce's first image), shown
+    /// beside the product in the admin; not used for ranking.
+    pub image_url: Option<String>,
 }
 
 impl Product {

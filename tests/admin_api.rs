@@ -213,6 +213,13 @@ async fn the_login_form_sets_a_strict_http_only_cookie_only_for_the_right_token(
         .await
         .unwrap();
     assert_eq!(overview.status(), StatusCode::OK);
+    // No referrer reaches image hosts; no script runs; nothing frames the admin.
+    let headers = overview.headers();
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.starts_with("default-src 'none';"), "{policy}");
+    assert!(!policy.contains("script-src"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     let html = overview.text().await.unwrap();
     assert!(html.contains("data-shop=\"main\""), "{html}");
     assert!(!html.contains(TOKEN), "the page never shows the token");

@@ -266,6 +266,7 @@ fn product(n: u32, price: &str) -> Product {
             inventory_quantity: None,
         }],
         updated_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        image_url: None,
     }
 }
 

@@ -35,6 +35,11 @@ pub struct DemoArgs {
     /// Stop after this many seconds (default: run until Ctrl-C).
     #[arg(long)]
     pub seconds: Option<u64>,
+    /// Every this many seconds, make each store fail its next request, cycling through
+    /// 503, 429, a connection reset, truncated JSON and a throttle or proxy page: the
+    /// daemon must ride them out (soak runs; see `benches/soak.sh`). Off by default.
+    #[arg(long)]
+    pub fault_every: Option<u64>,
     /// Address of the admin pages and webhooks.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
@@ -91,9 +96,13 @@ async fn demo(args: &DemoArgs) -> anyhow::Result<String> {
         }
     };
     let board = daemon.board().clone();
+    let faults = inject_faults(&scenario, args.fault_every);
     tokio::select! {
         () = stop => {}
         () = place_orders(&mut scenario, &board, args.orders_per_minute) => {}
+    }
+    if let Some(faults) = faults {
+        faults.abort();
     }
     let summary = summary(&board, scenario.placed());
     daemon.shutdown().await?;
@@ -111,10 +120,16 @@ async fn place_orders(scenario: &mut Scenario, board: &StatusBoard, per_minute: 
     println!("First sync done: {}", summary(board, 0));
     let pause = Duration::from_secs(60) / per_minute.max(1);
     let mut ticks = 0_u64;
+    let mut replaying = false;
     loop {
         if scenario.place_next_order().is_none() {
-            println!("Every held-back order has been placed; the daemon keeps running.");
-            std::future::pending::<()>().await;
+            if !replaying {
+                println!(
+                    "Every held-back order has been placed; placing them again as new orders."
+                );
+                replaying = true;
+            }
+            scenario.place_again();
         }
         tokio::time::sleep(pause).await;
         ticks += 1;
@@ -122,6 +137,18 @@ async fn place_orders(scenario: &mut Scenario, board: &StatusBoard, per_minute: 
             println!("{}", summary(board, scenario.placed()));
         }
     }
+}
+
+/// Starts a task that queues a round of faults in the stores every `every` seconds.
+fn inject_faults(scenario: &Scenario, every: Option<u64>) -> Option<tokio::task::JoinHandle<()>> {
+    let every = Duration::from_secs(every?.max(1));
+    let faults = scenario.faults();
+    Some(tokio::spawn(async move {
+        for round in 0_usize.. {
+            tokio::time::sleep(every).await;
+            faults.inject(round);
+        }
+    }))
 }
 
 /// One line per shop: counts, webhooks and writes.

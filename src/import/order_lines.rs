@@ -360,6 +360,7 @@ impl<'a> Builder<'a> {
                         inventory_quantity: None,
                     }],
                     updated_at: seen.last_sold,
+                    image_url: None,
                 }
             })
             .collect();

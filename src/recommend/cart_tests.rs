@@ -36,6 +36,7 @@ fn product(name: &str, cents: i64, status: ProductStatus, available: bool) -> Pr
             inventory_quantity: None,
         }],
         updated_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+        image_url: None,
     }
 }
 

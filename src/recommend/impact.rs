@@ -5,6 +5,8 @@
 //! Definitions (per list kind K, over counted orders placed in `[from, to)`; an order
 //! counts when [`Order::counts_as_sale`] says so, the same test the co-purchase counts use):
 //!
+//! - K is one of the four ranked lists or bundles ([`OfferKind`]); an anchor's "bundles
+//!   list" is the other items of every bundle offered on it.
 //! - An *anchor occurrence* is one distinct product of an order that has a non-empty list
 //!   of kind K. For a treated anchor that is the list published on the platform; for a
 //!   held-out anchor, the list computed but never written — what *would* have been shown.
@@ -30,6 +32,35 @@ use crate::model::{ListKind, Money, Order, ProductId};
 
 /// z for a two-sided 95% interval.
 const Z_95: f64 = 1.96;
+
+/// What is measured: each ranked list kind, and bundles. Serialized by its page name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OfferKind {
+    /// A ranked list.
+    List(ListKind),
+    /// The partners of the bundles offered on an anchor.
+    Bundles,
+}
+
+impl OfferKind {
+    /// Every kind, in the order pages show them.
+    pub const ALL: [Self; 5] = [
+        Self::List(ListKind::CrossSell),
+        Self::List(ListKind::Upsell),
+        Self::List(ListKind::Downsell),
+        Self::List(ListKind::Related),
+        Self::Bundles,
+    ];
+
+    /// The name pages and the API use: `cross_sell`, …, `bundles`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::List(kind) => kind.as_str(),
+            Self::Bundles => "bundles",
+        }
+    }
+}
 
 /// Occurrences of anchors and how many of them were attached.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -99,7 +130,7 @@ impl Lift {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KindImpact {
     /// The list kind.
-    pub kind: ListKind,
+    pub kind: OfferKind,
     /// Anchors whose lists were published.
     pub treated: AttachCount,
     /// Anchors in the holdout.
@@ -124,10 +155,16 @@ pub struct DayPoint {
 /// Everything measured over one period.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Impact {
-    /// One entry per kind, in [`ListKind::ALL`] order.
+    /// One entry per kind, in [`OfferKind::ALL`] order.
     pub kinds: Vec<KindImpact>,
     /// Per UTC day, oldest first.
     pub daily: Vec<DayPoint>,
+}
+
+impl Serialize for OfferKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// Counts per kind and group while orders are read.
@@ -146,16 +183,16 @@ pub fn measure<'o, 'l>(
     orders: impl IntoIterator<Item = &'o Order>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    list: impl Fn(&ProductId, ListKind) -> Option<&'l [ProductId]>,
+    list: impl Fn(&ProductId, OfferKind) -> Option<&'l [ProductId]>,
     held_out: impl Fn(&ProductId) -> bool,
 ) -> Impact {
-    let mut tallies: [Tally; 4] = Default::default();
+    let mut tallies: [Tally; 5] = Default::default();
     let mut days: BTreeMap<NaiveDate, [AttachCount; 2]> = BTreeMap::new();
     let in_period = |o: &&Order| o.counts_as_sale() && o.created_at >= from && o.created_at < to;
     for order in orders.into_iter().filter(in_period) {
         let day = days.entry(order.created_at.date_naive()).or_default();
         let products: BTreeSet<&ProductId> = order.lines.iter().map(|l| &l.product).collect();
-        for (tally, kind) in tallies.iter_mut().zip(ListKind::ALL) {
+        for (tally, kind) in tallies.iter_mut().zip(OfferKind::ALL) {
             let counts = tally_order(order, &products, kind, &list, &held_out, tally);
             day[0].merge(counts[0]);
             day[1].merge(counts[1]);
@@ -164,7 +201,7 @@ pub fn measure<'o, 'l>(
     Impact {
         kinds: tallies
             .into_iter()
-            .zip(ListKind::ALL)
+            .zip(OfferKind::ALL)
             .map(|(t, kind)| KindImpact {
                 kind,
                 treated: t.treated,
@@ -182,8 +219,8 @@ pub fn measure<'o, 'l>(
 fn tally_order<'l>(
     order: &Order,
     products: &BTreeSet<&ProductId>,
-    kind: ListKind,
-    list: &impl Fn(&ProductId, ListKind) -> Option<&'l [ProductId]>,
+    kind: OfferKind,
+    list: &impl Fn(&ProductId, OfferKind) -> Option<&'l [ProductId]>,
     held_out: &impl Fn(&ProductId) -> bool,
     tally: &mut Tally,
 ) -> [AttachCount; 2] {

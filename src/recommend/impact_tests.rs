@@ -36,7 +36,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use super::*;
 use crate::model::{LineItem, OrderFlags, OrderId};
 
-type Lists = HashMap<(ProductId, ListKind), Vec<ProductId>>;
+type Lists = HashMap<(ProductId, OfferKind), Vec<ProductId>>;
 
 fn id(s: &str) -> ProductId {
     ProductId::new(s)
@@ -76,10 +76,13 @@ fn order(n: u32, when: DateTime<Utc>, items: &[(&str, u32)]) -> Order {
 fn lists() -> Lists {
     let mut lists = HashMap::new();
     for (anchor, item) in [("A", "x"), ("B", "y"), ("C", "x"), ("D", "y")] {
-        lists.insert((id(anchor), ListKind::CrossSell), vec![id(item)]);
+        lists.insert(
+            (id(anchor), OfferKind::List(ListKind::CrossSell)),
+            vec![id(item)],
+        );
     }
-    lists.insert((id("A"), ListKind::Upsell), vec![id("u")]);
-    lists.insert((id("B"), ListKind::Upsell), Vec::new()); // empty: no occurrence
+    lists.insert((id("A"), OfferKind::List(ListKind::Upsell)), vec![id("u")]);
+    lists.insert((id("B"), OfferKind::List(ListKind::Upsell)), Vec::new()); // empty: no occurrence
     lists
 }
 
@@ -143,7 +146,7 @@ fn close(actual: f64, expected: f64) {
 fn planted_cross_sells_give_the_hand_computed_rates_lift_interval_and_revenue() {
     let impact = run(&planted(), at(1, 0), at(5, 0));
     let cross = &impact.kinds[0];
-    assert_eq!(cross.kind, ListKind::CrossSell);
+    assert_eq!(cross.kind, OfferKind::List(ListKind::CrossSell));
     assert_eq!((cross.treated, cross.holdout), (count(8, 5), count(7, 3)));
     close(cross.treated.rate().unwrap(), 0.625);
     close(cross.holdout.rate().unwrap(), 3.0 / 7.0);
@@ -158,7 +161,7 @@ fn planted_cross_sells_give_the_hand_computed_rates_lift_interval_and_revenue() 
 fn a_kind_without_holdout_occurrences_has_rates_and_revenue_but_no_lift() {
     let impact = run(&planted(), at(1, 0), at(5, 0));
     let upsell = &impact.kinds[1];
-    assert_eq!(upsell.kind, ListKind::Upsell);
+    assert_eq!(upsell.kind, OfferKind::List(ListKind::Upsell));
     assert_eq!((upsell.treated, upsell.holdout), (count(5, 1), count(0, 0)));
     assert_eq!(upsell.holdout.rate(), None);
     assert_eq!(upsell.lift, None);
@@ -221,4 +224,33 @@ fn lift_needs_attached_occurrences_in_both_groups() {
     let even = Lift::between(count(10, 10), count(20, 20)).unwrap();
     // Both rates 1: ratio 1, se √(1/10 − 1/10 + 1/20 − 1/20) = 0, interval [0, 0].
     assert_eq!((even.estimate, even.low, even.high), (0.0, 0.0, 0.0));
+}
+
+#[test]
+fn bundles_are_measured_by_their_partners_like_a_list() {
+    let mut lists = Lists::new();
+    lists.insert((id("A"), OfferKind::Bundles), vec![id("x"), id("u")]);
+    lists.insert((id("C"), OfferKind::Bundles), vec![id("x")]);
+    let impact = measure(
+        &planted(),
+        at(1, 0),
+        at(5, 0),
+        |p, k| lists.get(&(p.clone(), k)).map(Vec::as_slice),
+        |p| p.as_str() == "C" || p.as_str() == "D",
+    );
+    let bundles = &impact.kinds[4];
+    assert_eq!(bundles.kind, OfferKind::Bundles);
+    // A (treated) is in orders 1, 2, 3, 6 and 12; a partner is there in all but 3.
+    // C (held out) is in orders 7, 8, 11 and 12; x is there in 7 and 12.
+    assert_eq!(
+        (bundles.treated, bundles.holdout),
+        (count(5, 4), count(4, 2))
+    );
+    let lift = bundles.lift.unwrap();
+    close(lift.estimate, (4.0 / 5.0) / (2.0 / 4.0) - 1.0);
+    // Partner lines with A: x×2 (order 1), u (2), x (6), x (12).
+    assert_eq!(bundles.revenue, Money(price("x").0 * 4 + price("u").0));
+    assert!(impact.kinds[..4]
+        .iter()
+        .all(|k| k.treated == count(0, 0) && k.holdout == count(0, 0)));
 }

@@ -2,7 +2,7 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::model::{ListKind, Money};
-use crate::recommend::impact::{AttachCount, Lift};
+use crate::recommend::impact::{AttachCount, Lift, OfferKind};
 
 /// Checks that every start tag has its end tag, in order. Escaped text holds no `<`,
 /// so splitting on `<` finds every tag.
@@ -57,7 +57,7 @@ fn bars_show_each_kind_with_its_percentages() {
 #[test]
 fn a_kind_with_lift_shows_the_lift_and_its_interval() {
     let impact = KindImpact {
-        kind: ListKind::CrossSell,
+        kind: OfferKind::List(ListKind::CrossSell),
         treated: AttachCount {
             occurrences: 8,
             attached: 5,

@@ -12,6 +12,8 @@ use std::sync::{Arc, RwLock};
 use crate::model::{Money, Product, ProductId, ProductStatus};
 use crate::store::ShopStore;
 
+use super::views::web_image;
+
 /// What a search result shows.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Hit {
@@ -27,6 +29,8 @@ pub struct Hit {
     pub price: Option<Money>,
     /// Publication state.
     pub status: ProductStatus,
+    /// The main image, when it has one a page may show.
+    pub image_url: Option<String>,
 }
 
 /// One page of results.
@@ -77,6 +81,7 @@ impl Entries {
                 .collect(),
             price: product.reference_price(),
             status: product.status,
+            image_url: web_image(product),
         };
         let haystack = format!(
             "{}\n{}\n{}\n{}",
@@ -240,6 +245,24 @@ mod tests {
         assert_eq!(page2.hits, all.hits[25..50].to_vec());
         assert!(page2.has_next());
         assert!(!index.search("", 12, 25).has_next());
+    }
+
+    #[test]
+    fn hits_carry_web_images_only() {
+        let data = generate(&ShopSpec::new(5, 3, 0));
+        let mut products = data.products;
+        products[0].image_url = Some("https://cdn.example/a.jpg".to_owned());
+        products[1].image_url = Some("javascript:alert(1)".to_owned());
+        products[2].image_url = None;
+        let index = ProductIndex::of(&products);
+        let image = |i: usize| {
+            index.search(products[i].id.as_str(), 1, 1).hits[0]
+                .image_url
+                .clone()
+        };
+        assert_eq!(image(0).as_deref(), Some("https://cdn.example/a.jpg"));
+        assert_eq!(image(1), None, "a script URL never reaches a page");
+        assert_eq!(image(2), None);
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl ShopSummary {
     }
 }
 
-/// A product as a line: id, title, price.
+/// A product as a line: id, title, price, image.
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemRef {
     /// Platform id.
@@ -88,6 +88,8 @@ pub struct ItemRef {
     pub title: String,
     /// Reference price.
     pub price: Option<String>,
+    /// The main image's URL, when it has one on http(s).
+    pub image_url: Option<String>,
     /// Whether the product is in the store.
     pub known: bool,
 }
@@ -102,6 +104,7 @@ impl ItemRef {
                 id: id.clone(),
                 title: id.to_string(),
                 price: None,
+                image_url: None,
                 known: false,
             },
         }
@@ -114,9 +117,20 @@ impl ItemRef {
             id: product.id.clone(),
             title: product.title.clone(),
             price: product.reference_price().map(|p| p.to_string()),
+            image_url: web_image(product),
             known: true,
         }
     }
+}
+
+/// `product`'s image URL if it is one a page may show: only `http(s)://`, so a
+/// platform value such as `javascript:` or `data:` never reaches an `src`.
+#[must_use]
+pub fn web_image(product: &Product) -> Option<String> {
+    product
+        .image_url
+        .clone()
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
 }
 
 /// One recommended item with its evidence.

@@ -334,6 +334,8 @@ impl CatalogBuilder {
                 })
                 .collect(),
             updated_at: self.start,
+            // The simulated stores host images of their own.
+            image_url: None,
         });
         n
     }

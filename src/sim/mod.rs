@@ -4,6 +4,7 @@
 
 pub mod catalog;
 mod plumbing;
+mod product_image;
 pub mod scenario;
 pub mod shopify;
 pub mod woocommerce;

@@ -13,8 +13,8 @@ use rand::distributions::Alphanumeric;
 use rand::Rng;
 
 use super::catalog::{generate, ShopSpec};
-use super::shopify::{SimConfig, SimShopify};
-use super::woocommerce::{SimWoo, SimWooConfig};
+use super::shopify::{Fault, SimConfig, SimShopify, SimState};
+use super::woocommerce::{SimWoo, SimWooConfig, SimWooState, WooFault};
 use crate::model::Order;
 
 /// The shop names in the scenario's config.
@@ -194,10 +194,79 @@ impl Scenario {
         }
     }
 
+    /// Places a held-back order again, as a new order, cycling through both streams and
+    /// alternating stores: webhooks keep coming once [`Self::place_next_order`] has used
+    /// the streams up (the demo, soak runs). Each lap is timed one stream-length later.
+    pub fn place_again(&mut self) -> &'static str {
+        let (shopify_turn, index) = (self.sent % 2 == 0, self.sent / 2);
+        self.sent += 1;
+        let (stream, shop) = if shopify_turn {
+            (&self.shopify_stream, SHOPIFY_SHOP)
+        } else {
+            (&self.woo_stream, WOO_SHOP)
+        };
+        let Some(original) = stream.get(index % stream.len().max(1)) else {
+            return shop;
+        };
+        let lap = index / stream.len().max(1);
+        let mut order = original.clone();
+        order.created_at +=
+            chrono::Duration::seconds(i64::try_from(lap * stream.len()).unwrap_or(0));
+        if shopify_turn {
+            let _ = self.shopify.state().add_order(&order);
+        } else {
+            let _ = self.woo.state().add_order(&order);
+        }
+        shop
+    }
+
+    /// A handle that makes both stores fail now and then (soak runs).
+    #[must_use]
+    pub fn faults(&self) -> FaultRounds {
+        FaultRounds {
+            shopify: self.shopify.state().clone(),
+            woo: self.woo.state().clone(),
+        }
+    }
+
     /// Orders placed so far.
     #[must_use]
     pub fn placed(&self) -> usize {
         self.sent
+    }
+}
+
+/// Faults for both stores in rounds, cycling through what a real platform or the proxy
+/// in front of it produces: a 503, a 429, a connection reset, truncated JSON, and a
+/// throttle (Shopify) or an HTML error page (WooCommerce).
+#[derive(Clone, Debug)]
+pub struct FaultRounds {
+    shopify: SimState,
+    woo: SimWooState,
+}
+
+impl FaultRounds {
+    /// How many different rounds there are before they repeat.
+    pub const KINDS: usize = 5;
+
+    /// Makes each store fail its next request with round `round`'s fault.
+    pub fn inject(&self, round: usize) {
+        let (shopify, woo) = match round % Self::KINDS {
+            0 => (Fault::Status(503), WooFault::Status(503)),
+            1 => (
+                Fault::TooManyRequests {
+                    retry_after_secs: 1,
+                },
+                WooFault::TooManyRequests {
+                    retry_after_secs: None,
+                },
+            ),
+            2 => (Fault::ResetMidBody, WooFault::ResetMidBody),
+            3 => (Fault::MalformedJson, WooFault::MalformedJson),
+            _ => (Fault::Throttled, WooFault::HtmlErrorPage),
+        };
+        self.shopify.push_fault(shopify);
+        self.woo.push_fault(woo);
     }
 }
 

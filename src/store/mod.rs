@@ -3,7 +3,8 @@
 //! One sled database holds:
 //! - `meta`: `format_version`, a big-endian `u32` ([`FORMAT_VERSION`]), the one value
 //!   outside the versioned encoding so any build can read it. It versions the layout of
-//!   trees and keys; a store with another version is refused, never changed.
+//!   trees, keys and values: an older store is upgraded in place on open (`migrate.rs`),
+//!   a newer one is refused, never changed.
 //! - `shops`: the registry of known shop names.
 //! - per shop, `shop/{name}/{tree}` for each tree in [`SHOP_TREES`], opened together in
 //!   `ShopStore::open` (see `shop.rs` for the schema).
@@ -15,6 +16,7 @@
 mod codec;
 mod customer_index;
 mod error;
+mod migrate;
 mod records;
 mod salt;
 mod shop;
@@ -37,8 +39,8 @@ pub use shop::{Enqueued, ShopStore, SHOP_TREES};
 use shop::tree_name;
 use table::Table;
 
-/// The layout version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The layout version this build reads and writes. 2: products carry `image_url`.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// How long [`Store::open`] waits for a locked store to be released.
 pub const LOCK_WAIT: Duration = Duration::from_secs(2);
@@ -157,8 +159,9 @@ fn open_db(path: &Path, lock_wait: Duration) -> Result<Db, StoreError> {
     }
 }
 
-/// Accepts a store whose `meta` tree records [`FORMAT_VERSION`]; stamps a new, empty
-/// database with it; refuses anything else without writing.
+/// Accepts a store whose `meta` tree records [`FORMAT_VERSION`]; upgrades one with an
+/// older version and then stamps it; stamps a new, empty database; refuses anything else
+/// without writing.
 fn check_format(db: &Db, path: &Path) -> Result<(), StoreError> {
     let has_meta = db.tree_names().iter().any(|n| n.as_ref() == b"meta");
     let recorded = if has_meta {
@@ -177,6 +180,17 @@ fn check_format(db: &Db, path: &Path) -> Result<(), StoreError> {
                 })?;
             if found == FORMAT_VERSION {
                 Ok(())
+            } else if (migrate::OLDEST_MIGRATABLE..FORMAT_VERSION).contains(&found) {
+                let rewritten = migrate::upgrade(db, found)?;
+                stamp(db)?;
+                tracing::info!(
+                    path = %path.display(),
+                    from = found,
+                    to = FORMAT_VERSION,
+                    rewritten,
+                    "upgraded the store's format"
+                );
+                Ok(())
             } else {
                 Err(StoreError::UnsupportedFormat {
                     path: path.to_owned(),
@@ -188,13 +202,16 @@ fn check_format(db: &Db, path: &Path) -> Result<(), StoreError> {
         None if holds_data(db) => Err(StoreError::NotAStore {
             path: path.to_owned(),
         }),
-        None => {
-            let meta: Tree = db.open_tree("meta")?;
-            meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
-            db.flush()?;
-            Ok(())
-        }
+        None => stamp(db),
     }
+}
+
+/// Records [`FORMAT_VERSION`] and makes it, and everything before it, durable.
+fn stamp(db: &Db) -> Result<(), StoreError> {
+    let meta: Tree = db.open_tree("meta")?;
+    meta.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
+    db.flush()?;
+    Ok(())
 }
 
 /// Whether the database holds anything besides an empty default tree and `meta`.

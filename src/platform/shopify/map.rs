@@ -58,8 +58,51 @@ pub struct WireProduct {
     pub tags: Vec<String>,
     pub status: String,
     pub updated_at: DateTime<Utc>,
+    /// The main image; null for a product without media or before Shopify processed it.
+    #[serde(default)]
+    pub featured_media: Option<WireMedia>,
     #[serde(default)]
     pub variants: Option<Nodes<WireVariant>>,
+}
+
+/// `featuredMedia { preview { image { url } } }`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WireMedia {
+    /// Null until the media is processed.
+    #[serde(default)]
+    pub preview: Option<WirePreview>,
+}
+
+/// A media file's preview.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WirePreview {
+    /// Null until `status` is READY.
+    #[serde(default)]
+    pub image: Option<WireImage>,
+}
+
+/// An image's location.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WireImage {
+    pub url: String,
+}
+
+impl WireMedia {
+    /// The media with just this image, as REST payloads name it.
+    #[must_use]
+    pub fn image(url: String) -> Self {
+        Self {
+            preview: Some(WirePreview {
+                image: Some(WireImage { url }),
+            }),
+        }
+    }
+
+    /// The preview image's URL, when there is one.
+    #[must_use]
+    pub fn url(self) -> Option<String> {
+        self.preview?.image.map(|i| i.url)
+    }
 }
 
 /// A product variant.
@@ -164,6 +207,7 @@ pub fn product(wire: WireProduct, late_variants: Vec<WireVariant>) -> Result<Pro
         status: status(&wire.status),
         variants,
         updated_at: wire.updated_at,
+        image_url: wire.featured_media.and_then(WireMedia::url),
     })
 }
 
@@ -313,6 +357,7 @@ mod tests {
             "id": "gid://shopify/Product/1", "handle": "mug", "title": "Mug",
             "productType": "Kitchen", "vendor": "Acme", "tags": ["ceramic"],
             "status": "ACTIVE", "updatedAt": "2026-11-20T10:00:00Z",
+            "featuredMedia": {"preview": {"image": {"url": "https://cdn.shopify.com/s/files/mug.jpg"}}},
             "variants": {"nodes": [{"id": "gid://shopify/ProductVariant/11", "title": "Default",
                 "sku": "", "price": "12.00", "compareAtPrice": "15.00",
                 "inventoryQuantity": 4, "availableForSale": true}]}
@@ -336,6 +381,10 @@ mod tests {
         assert_eq!(p.variants[1].id.as_str(), "gid://shopify/ProductVariant/12");
         assert!(!p.variants[1].available);
         assert!(p.is_available());
+        assert_eq!(
+            p.image_url.as_deref(),
+            Some("https://cdn.shopify.com/s/files/mug.jpg")
+        );
     }
 
     #[test]
@@ -344,6 +393,19 @@ mod tests {
             let wire = wire_product(json!({"id": "gid://shopify/Product/2", "status": status,
                 "updatedAt": "2026-11-20T10:00:00Z"}));
             assert_eq!(product(wire, vec![]).unwrap().status, ProductStatus::Draft);
+        }
+    }
+
+    #[test]
+    fn media_without_a_processed_preview_is_no_image() {
+        for media in [
+            json!(null),
+            json!({"preview": null}),
+            json!({"preview": {"image": null}}),
+        ] {
+            let wire = wire_product(json!({"id": "gid://shopify/Product/4", "status": "ACTIVE",
+                "updatedAt": "2026-11-20T10:00:00Z", "featuredMedia": media}));
+            assert_eq!(product(wire, vec![]).unwrap().image_url, None);
         }
     }
 

@@ -58,7 +58,7 @@ const _SCHEMA_TRACKED: &str = include_str!("../../../graphql/shopify/schema.grap
 pub const PRODUCT_METAFIELDS_MAX_IDS: usize = 25;
 
 /// A page of products with their variants, oldest change first, filtered by a
-/// search string (`updated_at:>=...`). ~293 points (10 products × 25 variants).
+/// search string (`updated_at:>=...`). ~323 points (10 products × 25 variants).
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "graphql/shopify/schema.graphql",

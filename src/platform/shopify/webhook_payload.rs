@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 use super::map::{
-    self, IdRef, MapError, MoneyBag, MoneyV2, Nodes, WireLineItem, WireOrder, WireProduct,
-    WireVariant,
+    self, IdRef, MapError, MoneyBag, MoneyV2, Nodes, WireLineItem, WireMedia, WireOrder,
+    WireProduct, WireVariant,
 };
 use crate::model::{CustomerHash, InstallSalt, OrderId, ProductId};
 use crate::platform::webhook_event::{decode, IdOnly, PayloadError, WebhookEvent};
@@ -67,6 +67,16 @@ struct RestProduct {
     /// Absent when the subscription's `includeFields` left it out.
     #[serde(default)]
     variants: Option<Vec<RestVariant>>,
+    /// The first image, null without one. Our subscriptions keep every field, so null
+    /// means no image, not "left out".
+    #[serde(default)]
+    image: Option<RestImage>,
+}
+
+/// `image` of a REST product.
+#[derive(Debug, Deserialize)]
+struct RestImage {
+    src: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,6 +233,7 @@ fn product(topic: &str, body: &[u8]) -> Result<WebhookEvent, PayloadError> {
         tags: tags(&rest.tags),
         status: rest.status.to_uppercase(),
         updated_at: rest.updated_at,
+        featured_media: rest.image.map(|i| WireMedia::image(i.src)),
         variants: Some(nodes(variants)),
     };
     let product = map::product(wire, Vec::new()).map_err(|e| mapped(topic, &e))?;

@@ -79,6 +79,11 @@ pub fn product(wire: WireProduct) -> Result<Product, MapError> {
         status: status(&wire.status, &wire.catalog_visibility),
         variants,
         updated_at,
+        image_url: wire
+            .images
+            .into_iter()
+            .map(|i| i.src)
+            .find(|src| !src.is_empty()),
     })
 }
 
@@ -309,10 +314,17 @@ mod tests {
             "categories": [{"id": 16, "name": "Coffee", "slug": "coffee"},
                            {"id": 19, "name": "Gifts", "slug": "gifts"}],
             "tags": [{"id": 18, "name": "bestseller", "slug": "bestseller"}],
+            "images": [{"id": 31, "src": "https://shop.example/wp-content/uploads/2026/11/beans.jpg",
+                        "name": "beans", "alt": ""},
+                       {"id": 32, "src": "https://shop.example/wp-content/uploads/2026/11/bag.jpg"}],
             "date_modified_gmt": "2026-11-21T16:41:03"
         })))
         .unwrap();
         assert_eq!(p.id.as_str(), "11");
+        assert_eq!(
+            p.image_url.as_deref(),
+            Some("https://shop.example/wp-content/uploads/2026/11/beans.jpg")
+        );
         assert_eq!(p.handle, "espresso-beans-1kg");
         assert_eq!(p.product_type, "Coffee");
         assert_eq!(p.tags, ["bestseller", "Gifts"]);

@@ -55,6 +55,9 @@ pub struct WireProduct {
     pub brands: Vec<Term>,
     #[serde(default)]
     pub attributes: Vec<WireAttribute>,
+    /// The product image first, then the gallery; empty without images.
+    #[serde(default)]
+    pub images: Vec<WireImage>,
     /// Variation ids of a variable product (read-only).
     #[serde(default)]
     pub variations: Vec<u64>,
@@ -115,6 +118,14 @@ pub struct WireVariation {
     pub meta_data: Vec<WireMeta>,
     #[serde(default, deserialize_with = "gmt")]
     pub date_modified_gmt: Option<DateTime<Utc>>,
+}
+
+/// An image of a product's `images`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WireImage {
+    /// The full-size file's URL.
+    pub src: String,
 }
 
 /// A category, tag or brand reference.

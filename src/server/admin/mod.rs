@@ -12,7 +12,7 @@ pub mod products;
 pub mod rules;
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::api::ApiError;
@@ -21,10 +21,25 @@ use super::ServerState;
 /// Renders a page, or a 500 naming the template error.
 pub fn page(template: &impl Template) -> Response {
     match template.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => (PAGE_HEADERS, Html(html)).into_response(),
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
     }
 }
+
+/// Headers of every page. The pages run no script and load only their inline style and
+/// product images (which live on the platforms' hosts); nothing may frame them; and no
+/// address of the admin (which may still carry `?token=` on the first visit) is sent to
+/// an image host as a referrer.
+const PAGE_HEADERS: [(header::HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: http: data:; \
+         form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
 
 /// An API error as a plain page (the status and the message).
 #[must_use]

@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{shop, ApiError};
-use crate::model::{ListKind, Order, ProductId};
-use crate::recommend::impact::{measure, Impact};
+use crate::model::{Order, ProductId, ProductRecs};
+use crate::recommend::impact::{measure, Impact, OfferKind};
 use crate::server::ServerState;
 use crate::store::ShopStore;
 
@@ -92,11 +92,10 @@ pub fn measure_shop(
 ) -> Result<Measured, ApiError> {
     let start = midnight(from);
     let end = midnight(to + Duration::days(1));
-    let mut lists: HashMap<ProductId, (bool, [Vec<ProductId>; 4])> = HashMap::new();
+    let mut lists: HashMap<ProductId, (bool, [Vec<ProductId>; 5])> = HashMap::new();
     for entry in store.all_recs() {
         let (id, recs) = entry?;
-        let ids =
-            ListKind::ALL.map(|kind| recs.list(kind).iter().map(|l| l.product.clone()).collect());
+        let ids = OfferKind::ALL.map(|kind| offered(&id, &recs, kind));
         lists.insert(id, (recs.holdout, ids));
     }
     let orders: Vec<Order> = store
@@ -109,12 +108,28 @@ pub fn measure_shop(
         start,
         end,
         |anchor, kind| {
-            let index = ListKind::ALL.iter().position(|k| *k == kind)?;
+            let index = OfferKind::ALL.iter().position(|k| *k == kind)?;
             lists.get(anchor).map(|(_, ids)| ids[index].as_slice())
         },
         |anchor| lists.get(anchor).is_some_and(|(held, _)| *held),
     );
     Ok(Measured { from, to, impact })
+}
+
+/// The items `anchor` offers as `kind`: a list's items, or every bundle partner once.
+fn offered(anchor: &ProductId, recs: &ProductRecs, kind: OfferKind) -> Vec<ProductId> {
+    match kind {
+        OfferKind::List(list) => recs.list(list).iter().map(|l| l.product.clone()).collect(),
+        OfferKind::Bundles => {
+            let mut partners: Vec<ProductId> = Vec::new();
+            for item in recs.bundles.iter().flat_map(|b| &b.items) {
+                if item != anchor && !partners.contains(item) {
+                    partners.push(item.clone());
+                }
+            }
+            partners
+        }
+    }
 }
 
 fn midnight(day: NaiveDate) -> DateTime<Utc> {

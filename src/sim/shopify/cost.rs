@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn project_operations_cost_what_their_files_say_with_default_variables() {
-        assert_eq!(cost(PRODUCTS, &json!({})), 293, "10 × (4 + 25) + 3");
+        assert_eq!(cost(PRODUCTS, &json!({})), 323, "10 × (7 + 25) + 3");
         assert_eq!(cost(ORDERS, &json!({})), 528, "5 × (5 + 5 × 20) + 3");
         assert_eq!(cost(PRODUCT_IDS, &json!({})), 253, "250 + 3");
         let ids: Vec<String> = (0..25)
@@ -169,7 +169,7 @@ mod tests {
     fn page_sizes_in_variables_scale_the_cost() {
         assert_eq!(
             cost(PRODUCTS, &json!({"first": 2, "variantsFirst": 3})),
-            2 * (4 + 3) + 3
+            2 * (7 + 3) + 3
         );
         assert_eq!(
             cost(ORDERS, &json!({"first": 10, "lineItemsFirst": 50})),

@@ -84,14 +84,14 @@ impl SimState {
     /// Every product, in id order.
     #[must_use]
     pub fn products(&self) -> Vec<SimProduct> {
-        read(&self.shared.data)
-            .products
+        let data = read(&self.shared.data);
+        data.products
             .values()
             .map(|p| SimProduct {
                 gid: gid("Product", p.num),
                 source_id: p.source.clone(),
                 created_at: p.created_at,
-                product: product_model(p),
+                product: product_model(&data, p),
             })
             .collect()
     }
@@ -124,7 +124,8 @@ impl SimState {
         let Some(record) = data.products.get(&num) else {
             return false;
         };
-        let mut model = product_model(record);
+        let mut model = product_model(&data, record);
+        let image_before = model.image_url.clone();
         edit(&mut model);
         let old: Vec<(u64, VariantId)> = record
             .variants
@@ -162,6 +163,9 @@ impl SimState {
             record.vendor = model.vendor;
             record.status = model.status;
             record.variants = variants;
+            if model.image_url != image_before {
+                record.image = model.image_url;
+            }
             record.updated_at = now;
         }
         webhooks::product_event(&data, "products/update", num, now);

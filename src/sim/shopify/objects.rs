@@ -191,6 +191,10 @@ fn product<'a>(
         "tags" => leaf(p.tags.clone()),
         "status" => leaf(status_name(p.status)),
         "totalInventory" => leaf(p.total_inventory()),
+        "featuredMedia" => cx
+            .data
+            .image_url(p)
+            .map_or(Val::Null, |url| Val::Obj(Obj::Owned(media_image(p, &url)))),
         "variants" => {
             let rows: Vec<(usize, &VariantRec)> = p.variants.iter().enumerate().collect();
             let key = |r: &(usize, &VariantRec)| (int(r.0), r.1.num);
@@ -234,6 +238,23 @@ fn product<'a>(
         }
         _ => Val::Null,
     })
+}
+
+/// A processed image as `featuredMedia` shows it.
+fn media_image(p: &ProductRec, url: &str) -> Owned {
+    let image = Owned::new("Image")
+        .with("id", json!(gid("ImageSource", p.num)))
+        .with("url", json!(url))
+        .with("width", json!(96))
+        .with("height", json!(96))
+        .with("altText", Value::Null);
+    let preview = Owned::new("MediaPreviewImage")
+        .with("image", image)
+        .with("status", json!("READY"));
+    Owned::new("MediaImage")
+        .with("id", json!(gid("MediaImage", p.num)))
+        .with("alt", json!(p.title))
+        .with("preview", preview)
 }
 
 fn variant<'a>(p: &'a ProductRec, v: &'a VariantRec, name: &str) -> Val<'a> {

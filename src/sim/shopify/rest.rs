@@ -31,8 +31,14 @@ pub(crate) fn time(at: DateTime<Utc>) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// products/create and products/update.
-pub(crate) fn product(p: &ProductRec) -> Value {
+/// products/create and products/update; `image_url` is the featured image's.
+pub(crate) fn product(p: &ProductRec, image_url: Option<String>) -> Value {
+    let image = image_url.map(|src| {
+        json!({"id": p.num, "product_id": p.num, "position": 1, "src": src, "alt": null,
+               "width": 96, "height": 96, "admin_graphql_api_id": gid("ProductImage", p.num),
+               "created_at": time(p.created_at), "updated_at": time(p.updated_at),
+               "variant_ids": []})
+    });
     let published = p.status == ProductStatus::Active;
     json!({
         "admin_graphql_api_id": gid("Product", p.num),
@@ -52,8 +58,8 @@ pub(crate) fn product(p: &ProductRec) -> Value {
         "variants": p.variants.iter().enumerate().map(|(i, v)| variant(p, i, v)).collect::<Vec<_>>(),
         "options": [{"name": "Title", "position": 1, "product_id": p.num,
                      "values": p.variants.iter().map(|v| v.title.clone()).collect::<Vec<_>>()}],
-        "images": [],
-        "image": null,
+        "images": image.iter().collect::<Vec<_>>(),
+        "image": image,
         "media": [],
         "variant_gids": p.variants.iter().map(|v| json!({
             "admin_graphql_api_id": gid("ProductVariant", v.num),

@@ -25,10 +25,11 @@ use super::faults::{broken_body, malformed_json, status_response, too_many_reque
 use super::handle::SimState;
 use super::mutations;
 use super::objects::{Ctx, Obj};
-use super::shared::{lock, read, Settings, Shared};
+use super::shared::{lock, read, Settings, Shared, IMAGE_PATH};
 use super::staged::{upload, MAX_UPLOAD_BYTES};
 use super::values::coerce_variables;
 use super::webhooks::Setup;
+use crate::sim::product_image;
 
 /// How long a poll waits for a bulk worker that should finish on it.
 const BULK_WAIT: Duration = Duration::from_secs(10);
@@ -115,6 +116,7 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/admin/api/{version}/graphql.json", post(graphql))
         .route("/bulk-results/{file}", get(bulk_result))
+        .route(&format!("{IMAGE_PATH}{{file}}"), get(product_image::serve))
         .route("/staged-uploads/", upload_route.clone())
         .route("/staged-uploads", upload_route)
         .with_state(shared)

@@ -9,6 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use tempfile::TempDir;
 
 use crate::platform::retry::Clock;
+
+/// Where product image files are served, as Shopify's CDN names them.
+pub(crate) const IMAGE_PATH: &str = "/cdn/shop/files/";
 use crate::sim::catalog::{PlantedTruth, SyntheticShop};
 
 use super::bucket::Bucket;
@@ -128,8 +131,9 @@ impl Shared {
             .map_or("http://127.0.0.1", String::as_str)
     }
 
-    /// Records the listening address once known.
+    /// Records the listening address once known; product images are served under it.
     pub fn set_base_url(&self, url: String) {
+        write(&self.data).image_base = format!("{url}{IMAGE_PATH}");
         let _ = self.base_url.set(url);
     }
 

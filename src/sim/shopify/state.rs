@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{CustomerHash, Money, Order, OrderId, ProductId, ProductStatus, VariantId};
 use crate::sim::catalog::SyntheticShop;
+use crate::sim::product_image;
 
 use super::ids::{self, LINE_ITEM_BASE, METAFIELD_BASE, ORDER_BASE, PRODUCT_BASE, VARIANT_BASE};
 use super::search::{FieldValue, Searchable};
@@ -28,6 +29,8 @@ pub(crate) struct ProductRec {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub variants: Vec<VariantRec>,
+    /// The featured image: a file on the simulated CDN, or a full URL set by a test.
+    pub image: Option<String>,
     /// Ordered by id (creation order).
     pub metafields: Vec<MetafieldRec>,
 }
@@ -93,6 +96,9 @@ pub(crate) struct ShopData {
     pub source_variants: HashMap<VariantId, u64>,
     /// Webhooks these records fire: queued under the same write lock as the change.
     pub outbox: Arc<Outbox>,
+    /// `{base}/cdn/shop/files/`, where product image files are served; set when the
+    /// server binds.
+    pub image_base: String,
     /// Metafield writes (`metafieldsSet`, bulk lines) that set what was already there.
     pub unchanged_metafield_writes: u64,
     next_order: u64,
@@ -103,6 +109,13 @@ pub(crate) struct ShopData {
 }
 
 impl ShopData {
+    /// The URL of product `p`'s featured image.
+    pub fn image_url(&self, p: &ProductRec) -> Option<String> {
+        p.image
+            .as_deref()
+            .map(|file| product_image::url(&self.image_base, file))
+    }
+
     /// Records for `shop`, its order history ending an hour before `now` when `shift`.
     pub fn seed(shop: SyntheticShop, now: DateTime<Utc>, shift: bool) -> Self {
         let mut data = Self {
@@ -160,6 +173,9 @@ impl ShopData {
                 .insert(variant.source.clone(), variant.num);
         }
         self.source_products.insert(product.id.clone(), num);
+        let image = product
+            .image_url
+            .or_else(|| product_image::seeded_file(n, &product.handle));
         self.products.insert(
             num,
             ProductRec {
@@ -174,6 +190,7 @@ impl ShopData {
                 created_at,
                 updated_at: updated_at.min(now),
                 variants,
+                image,
                 metafields: Vec::new(),
             },
         );

@@ -7,7 +7,7 @@ use crate::model::{LineItem, Order, OrderFlags, OrderId, Product, ProductId, Var
 
 use super::ids::{self, gid};
 use super::metafields::digest;
-use super::state::{MetafieldRec, OrderRec, ProductRec};
+use super::state::{MetafieldRec, OrderRec, ProductRec, ShopData};
 
 /// A product as the shop holds it; ids in `product` are GIDs.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +58,7 @@ pub struct SimMetafield {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(crate) fn product_model(p: &ProductRec) -> Product {
+pub(crate) fn product_model(data: &ShopData, p: &ProductRec) -> Product {
     Product {
         id: ProductId::new(gid("Product", p.num)),
         title: p.title.clone(),
@@ -81,6 +81,7 @@ pub(crate) fn product_model(p: &ProductRec) -> Product {
             })
             .collect(),
         updated_at: p.updated_at,
+        image_url: data.image_url(p),
     }
 }
 

@@ -316,7 +316,8 @@ pub(crate) fn product_event(data: &ShopData, topic: &'static str, num: u64, now:
         return;
     }
     if let Some(product) = data.products.get(&num) {
-        data.outbox.emit(topic, &rest::product(product), now);
+        data.outbox
+            .emit(topic, &rest::product(product, data.image_url(product)), now);
     }
 }
 

@@ -91,6 +91,7 @@ fn blank(name: String, now: DateTime<Utc>) -> SimWooProduct {
         categories: Vec::new(),
         tags: Vec::new(),
         brands: Vec::new(),
+        images: Vec::new(),
         attribute_name: String::new(),
         variations: Vec::new(),
         grouped_products: Vec::new(),

@@ -103,6 +103,9 @@ pub struct SimWooProduct {
     pub tags: Vec<String>,
     /// Brand names.
     pub brands: Vec<String>,
+    /// Images, the product image first: files in the simulated uploads folder, or full
+    /// URLs set by a test.
+    pub images: Vec<String>,
     /// Name of the variation attribute of a variable product (`Option`).
     pub attribute_name: String,
     /// Variations, in menu order.

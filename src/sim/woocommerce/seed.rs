@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{CustomerHash, Money, Order, Product, ProductStatus, Variant};
 use crate::sim::catalog::SyntheticShop;
+use crate::sim::product_image;
 
 use super::records::{SimWooLine, SimWooOrder, SimWooProduct, SimWooVariation};
 use super::state::ShopData;
@@ -97,6 +98,12 @@ pub(crate) fn product_from_model(
     } else {
         vec![product.product_type.clone()]
     };
+    let images = product
+        .image_url
+        .clone()
+        .or_else(|| product_image::seeded_file(id, &slug))
+        .into_iter()
+        .collect();
     let mut record = SimWooProduct {
         id,
         source_id: Some(product.id.clone()),
@@ -119,6 +126,7 @@ pub(crate) fn product_from_model(
             .filter(|v| !v.is_empty())
             .into_iter()
             .collect(),
+        images,
         attribute_name: String::new(),
         variations: Vec::new(),
         grouped_products: Vec::new(),

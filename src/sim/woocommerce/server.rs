@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::routing::get;
 use axum::Router;
 use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
@@ -17,6 +18,8 @@ use super::dispatch::serve;
 use super::handle::SimWooState;
 use super::shared::Shared;
 use super::tls;
+use super::views::UPLOADS_PATH;
+use crate::sim::product_image;
 
 /// A running simulated WooCommerce store. Stops serving when dropped.
 #[derive(Debug)]
@@ -41,6 +44,10 @@ impl SimWoo {
         let base_url = format!("{scheme}://{local}");
         shared.set_base_url(base_url.clone());
         let app = Router::new()
+            .route(
+                &format!("{UPLOADS_PATH}{{file}}"),
+                get(product_image::serve),
+            )
             .fallback(serve)
             .with_state(Arc::clone(&shared))
             .into_make_service();

@@ -9,6 +9,10 @@ use super::dates::{gmt, local};
 use super::records::{decimal, SimWooMeta, SimWooProduct, SimWooVariation};
 use super::state::ShopData;
 use super::terms::{slugify, Taxonomy};
+use crate::sim::product_image;
+
+/// Where product image files are served, as WordPress's media library names them.
+pub(crate) const UPLOADS_PATH: &str = "/wp-content/uploads/2026/11/";
 
 /// Methods a single resource route allows.
 pub(crate) const ITEM_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -55,6 +59,28 @@ impl View<'_> {
     ) {
         out.insert(name.to_owned(), local(t, self.offset).into());
         out.insert(format!("{name}_gmt"), gmt(t).into());
+    }
+
+    /// `images` as WordPress lists attachments: the product image, then the gallery.
+    fn images(&self, p: &SimWooProduct) -> Value {
+        let base = format!("{}{UPLOADS_PATH}", self.base);
+        let images = p.images.iter().enumerate().map(|(i, file)| {
+            let src = product_image::url(&base, file);
+            let name = file
+                .rsplit('/')
+                .next()
+                .unwrap_or(file)
+                .trim_end_matches(".svg");
+            let mut out = Map::new();
+            out.insert("id".to_owned(), json!(p.id * 10 + i as u64 + 1));
+            self.date_pair(&mut out, "date_created", p.date_created_gmt);
+            self.date_pair(&mut out, "date_modified", p.date_created_gmt);
+            out.insert("src".to_owned(), json!(src));
+            out.insert("name".to_owned(), json!(name));
+            out.insert("alt".to_owned(), json!(""));
+            Value::Object(out)
+        });
+        Value::Array(images.collect())
     }
 
     /// A product's public URL.
@@ -121,7 +147,7 @@ impl View<'_> {
             "categories": self.terms(Taxonomy::Category, &p.categories),
             "brands": self.terms(Taxonomy::Brand, &p.brands),
             "tags": self.terms(Taxonomy::Tag, &p.tags),
-            "images": [], "attributes": parent_attributes(p), "default_attributes": [],
+            "images": self.images(p), "attributes": parent_attributes(p), "default_attributes": [],
             "variations": p.variation_ids(), "grouped_products": p.grouped_products,
             "menu_order": 0, "price_html": product_price_html(p),
             "related_ids": self.related(p), "meta_data": meta_json(&p.meta),

@@ -52,6 +52,7 @@ fn graphql_product() -> Value {
         "id": "gid://shopify/Product/632910392", "handle": "ipod-nano", "title": "IPod Nano",
         "productType": "Cult Products", "vendor": "Apple", "tags": ["Emotive", "Flash Memory"],
         "status": "ACTIVE", "updatedAt": "2026-11-20T15:00:00Z",
+        "featuredMedia": {"preview": {"image": {"url": "https://cdn.shopify.com/s/files/1/ipod-nano.png"}}},
         "variants": {"nodes": [
             {"id": "gid://shopify/ProductVariant/808950810", "title": "Pink", "sku": "IPOD-P",
              "price": "199.00", "compareAtPrice": "249.00", "inventoryQuantity": 10,
@@ -88,7 +89,9 @@ fn rest_product() -> Value {
              "price": "189.5", "compare_at_price": null, "inventory_policy": "deny",
              "inventory_management": "shopify", "inventory_quantity": -2, "position": 3}
         ],
-        "options": [], "images": [], "image": null
+        "options": [], "images": [],
+        "image": {"id": 850_703_190, "product_id": 632_910_392, "position": 1,
+                  "src": "https://cdn.shopify.com/s/files/1/ipod-nano.png", "alt": null}
     })
 }
 

@@ -11,13 +11,18 @@ async fn every_answer_reports_cost_and_refunds_the_unused_part() {
     let h = Harness::start(small().with_bucket(600.0, 100.0)).await;
     let answer = h.gql(PRODUCTS, json!({})).await;
     let cost = &answer["extensions"]["cost"];
-    assert_eq!(cost["requestedQueryCost"], 293);
+    assert_eq!(cost["requestedQueryCost"], 323);
     let products = answer["data"]["products"]["nodes"].as_array().unwrap();
     let variants: usize = products
         .iter()
         .map(|p| p["variants"]["nodes"].as_array().unwrap().len())
         .sum();
-    let actual = 2 + 1 + products.iter().len() * 4 + variants;
+    // Media, preview and image cost one each where the product has an image.
+    let images = products
+        .iter()
+        .filter(|p| !p["featuredMedia"].is_null())
+        .count();
+    let actual = 2 + 1 + products.iter().len() * 4 + variants + 3 * images;
     assert_eq!(cost["actualQueryCost"], actual);
     assert_eq!(cost["throttleStatus"]["maximumAvailable"], 600.0);
     assert_eq!(cost["throttleStatus"]["restoreRate"], 100.0);
@@ -62,12 +67,12 @@ async fn a_query_above_1000_points_is_refused_without_touching_the_bucket() {
     let answer = h.gql(PRODUCTS, json!({"first": 250})).await;
     let error = &answer["errors"][0];
     assert_eq!(error["extensions"]["code"], "MAX_COST_EXCEEDED");
-    assert_eq!(error["extensions"]["cost"], 7253);
+    assert_eq!(error["extensions"]["cost"], 8003);
     assert_eq!(error["extensions"]["maxCost"], 1000);
     assert!(error["message"]
         .as_str()
         .unwrap()
-        .starts_with("Query cost is 7253, which exceeds the single query max cost limit (1000)."));
+        .starts_with("Query cost is 8003, which exceeds the single query max cost limit (1000)."));
     assert!(answer.get("data").is_none());
     assert_eq!(
         answer["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],

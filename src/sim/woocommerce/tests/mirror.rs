@@ -48,6 +48,7 @@ fn product(
         status: ProductStatus::Active,
         variants,
         updated_at: fixture_now(),
+        image_url: None,
     }
 }
 

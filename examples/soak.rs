@@ -1,0 +1,360 @@
+//! Soak run (issue 7): the real daemon (`upsell-sync run`, its own process) against the
+//! simulated Shopify and WooCommerce stores (in this process) for a chosen time, with
+//! orders arriving as webhooks all along and a round of faults injected into both stores
+//! at a fixed interval (503, 429, connection reset, truncated JSON, throttle or HTML
+//! page; `FaultRounds`).
+//!
+//! Every `--sample-seconds` it records the daemon's resident memory and open files
+//! (from `/proc`) and, from `/metrics`, the webhook queue depth, jobs applied, errors
+//! and failures, into a CSV. At the end it prints a summary: memory after warm-up
+//! against the end and its trend, the most open files, the deepest and the last queue.
+//! The run fails (non-zero exit) if the daemon dies, the queue is not empty at the end,
+//! or SIGTERM does not stop it cleanly.
+//!
+//! Run by `benches/soak.sh`; see BENCHMARKS.md.
+
+use std::fmt::Write as _;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use chrono::Utc;
+use clap::Parser;
+use upsell_sync::sim::scenario::{Scenario, ScenarioSpec, SHOPIFY_SHOP, WOO_SHOP};
+
+#[derive(Parser)]
+struct Args {
+    /// The daemon binary.
+    #[arg(long)]
+    daemon: PathBuf,
+    /// How long to run.
+    #[arg(long, default_value_t = 30)]
+    minutes: u64,
+    /// New orders per second, alternating between the stores.
+    #[arg(long, default_value_t = 10)]
+    orders_per_second: u32,
+    /// Seconds between rounds of faults.
+    #[arg(long, default_value_t = 30)]
+    fault_every: u64,
+    /// Seconds between samples.
+    #[arg(long, default_value_t = 10)]
+    sample_seconds: u64,
+    /// Products per store.
+    #[arg(long, default_value_t = 500)]
+    products: usize,
+    /// Orders in each store's history.
+    #[arg(long, default_value_t = 6_000)]
+    orders: usize,
+    /// Where the samples go.
+    #[arg(long, default_value = "target/soak/samples.csv")]
+    csv: PathBuf,
+}
+
+/// One sample of the daemon.
+struct Sample {
+    seconds: f64,
+    rss_mb: f64,
+    open_files: usize,
+    queue: f64,
+    applied: f64,
+    errors: f64,
+    failures: f64,
+    placed: usize,
+    faults: usize,
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let mut scenario = Scenario::start(ScenarioSpec {
+        seed: 7,
+        products: args.products,
+        orders: args.orders,
+        streamed: 2_000,
+        now: Utc::now(),
+    })
+    .await?;
+    let listen = free_address()?;
+    let config = scenario.write_config(dir.path(), listen)?;
+    let mut daemon = spawn(&args.daemon, &config, &dir.path().join("daemon.log"))?;
+    let base = format!("http://{listen}");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    wait_first_push(&http, &base, &mut daemon).await?;
+    scenario.subscribe(listen);
+    println!("first sync done; soaking for {} min", args.minutes);
+
+    let samples = soak(&args, &mut scenario, &http, &base, &mut daemon).await?;
+    let drained = wait_empty_queue(&http, &base).await;
+    let stopped = terminate(&mut daemon)?;
+    write_csv(&args.csv, &samples)?;
+    let summary = summarize(&samples, drained, &stopped);
+    println!("{summary}\nsamples: {}", args.csv.display());
+    ensure!(drained.is_some(), "the queue did not empty after the run");
+    ensure!(stopped.0.success(), "the daemon exited with {}", stopped.0);
+    Ok(())
+}
+
+/// Places orders, injects faults and samples until the time is up.
+async fn soak(
+    args: &Args,
+    scenario: &mut Scenario,
+    http: &reqwest::Client,
+    base: &str,
+    daemon: &mut Child,
+) -> anyhow::Result<Vec<Sample>> {
+    let started = Instant::now();
+    let end = started + Duration::from_secs(args.minutes * 60);
+    let faults = scenario.faults();
+    let mut order_tick =
+        tokio::time::interval(Duration::from_secs(1) / args.orders_per_second.max(1));
+    let mut fault_tick = tokio::time::interval(Duration::from_secs(args.fault_every.max(1)));
+    let mut sample_tick = tokio::time::interval(Duration::from_secs(args.sample_seconds.max(1)));
+    fault_tick.tick().await;
+    let (mut rounds, mut samples) = (0_usize, Vec::new());
+    while Instant::now() < end {
+        tokio::select! {
+            _ = order_tick.tick() => {
+                if scenario.place_next_order().is_none() {
+                    scenario.place_again();
+                }
+            }
+            _ = fault_tick.tick() => {
+                faults.inject(rounds);
+                rounds += 1;
+            }
+            _ = sample_tick.tick() => {
+                if let Some(status) = daemon.try_wait()? {
+                    bail!("the daemon exited during the soak: {status}");
+                }
+                let text = metrics(http, base).await.unwrap_or_default();
+                let sample = Sample {
+                    seconds: started.elapsed().as_secs_f64(),
+                    rss_mb: rss_mb(daemon.id()),
+                    open_files: open_files(daemon.id()),
+                    queue: metric(&text, "upsell_sync_queue_depth"),
+                    applied: metric(&text, "upsell_sync_jobs_applied"),
+                    errors: metric(&text, "upsell_sync_errors"),
+                    failures: metric(&text, "upsell_sync_failures"),
+                    placed: scenario.placed(),
+                    faults: rounds * 2,
+                };
+                println!(
+                    "{:>6.0} s  rss {:>6.1} MB  files {:>3}  queue {:>5}  applied {:>7}  placed {:>6}  faults {:>4}",
+                    sample.seconds, sample.rss_mb, sample.open_files, sample.queue,
+                    sample.applied, sample.placed, sample.faults
+                );
+                samples.push(sample);
+            }
+        }
+    }
+    Ok(samples)
+}
+
+fn spawn(binary: &Path, config: &Path, log: &Path) -> anyhow::Result<Child> {
+    let log = std::fs::File::create(log)?;
+    Command::new(binary)
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))
+}
+
+fn free_address() -> anyhow::Result<SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// Waits until both shops have pushed once (the first full pass is done).
+async fn wait_first_push(
+    http: &reqwest::Client,
+    base: &str,
+    daemon: &mut Child,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while Instant::now() < deadline {
+        if let Some(status) = daemon.try_wait()? {
+            bail!("the daemon exited before its first sync: {status}");
+        }
+        if let Ok(text) = metrics(http, base).await {
+            let pushed = |shop: &str| metric_for(&text, "upsell_sync_push_requests", shop) > 0.0;
+            if pushed(SHOPIFY_SHOP) && pushed(WOO_SHOP) {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    bail!("the first sync did not finish within 10 minutes")
+}
+
+/// How long the queue took to empty after the last order, if it did within a minute.
+async fn wait_empty_queue(http: &reqwest::Client, base: &str) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(text) = metrics(http, base).await {
+            if metric(&text, "upsell_sync_queue_depth") == 0.0 {
+                return Some(started.elapsed());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    None
+}
+
+/// SIGTERM, then the exit status and how long the shutdown took.
+fn terminate(daemon: &mut Child) -> anyhow::Result<(std::process::ExitStatus, Duration)> {
+    let started = Instant::now();
+    let pid = daemon.id().to_string();
+    ensure!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()?
+            .success(),
+        "kill -TERM {pid}"
+    );
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Some(status) = daemon.try_wait()? {
+            return Ok((status, started.elapsed()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = daemon.kill();
+    bail!("the daemon did not stop within 60 s of SIGTERM")
+}
+
+/// Resident memory (`VmRSS`) of `pid` in MB.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+async fn metrics(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    Ok(http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?)
+}
+
+/// The sum of every sample of `name` (all shops, all labels).
+fn metric(text: &str, name: &str) -> f64 {
+    samples_of(text, name).sum()
+}
+
+/// The sum of `name`'s samples for `shop`.
+fn metric_for(text: &str, name: &str, shop: &str) -> f64 {
+    let label = format!("shop=\"{shop}\"");
+    text.lines()
+        .filter(|l| l.starts_with(name) && l.contains(&label))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}
+
+fn samples_of<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = f64> + 'a {
+    text.lines()
+        .filter(move |l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+}
+
+fn write_csv(path: &Path, samples: &[Sample]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut out =
+        String::from("seconds,rss_mb,open_files,queue_depth,jobs_applied,errors,failures,orders_placed,faults_injected\n");
+    for s in samples {
+        let _ = writeln!(
+            out,
+            "{:.0},{:.1},{},{},{},{},{},{},{}",
+            s.seconds,
+            s.rss_mb,
+            s.open_files,
+            s.queue,
+            s.applied,
+            s.errors,
+            s.failures,
+            s.placed,
+            s.faults
+        );
+    }
+    std::fs::write(path, out)?;
+    Ok(())
+}
+
+/// Memory after warm-up (the first sixth of the run) against the end, the least-squares
+/// trend of memory over the second half, open files and the queue.
+fn summarize(
+    samples: &[Sample],
+    drained: Option<Duration>,
+    stopped: &(std::process::ExitStatus, Duration),
+) -> String {
+    let Some(last) = samples.last() else {
+        return "no samples".to_owned();
+    };
+    let warm = &samples[samples.len() / 6];
+    let second_half = &samples[samples.len() / 2..];
+    let max_rss = samples.iter().map(|s| s.rss_mb).fold(0.0, f64::max);
+    let files = samples.iter().map(|s| s.open_files);
+    let (min_files, max_files) = (files.clone().min().unwrap_or(0), files.max().unwrap_or(0));
+    let max_queue = samples.iter().map(|s| s.queue).fold(0.0, f64::max);
+    format!(
+        "soak: {:.0} min, {} orders placed, {} faults injected, {} jobs applied, {} errors recorded\n\
+         memory: {:.1} MB after warm-up ({:.0} s), {:.1} MB at the end, max {:.1} MB; \
+         trend over the second half {:+.2} MB/hour\n\
+         open files: {min_files}..{max_files}\n\
+         queue: max {max_queue}, {} at the last sample; empty {} after the last order\n\
+         SIGTERM: {} in {:.1} s",
+        last.seconds / 60.0,
+        last.placed,
+        last.faults,
+        last.applied,
+        last.errors,
+        warm.rss_mb,
+        warm.seconds,
+        last.rss_mb,
+        max_rss,
+        slope_per_hour(second_half),
+        last.queue,
+        drained.map_or_else(|| "NOT".to_owned(), |d| format!("{:.1} s", d.as_secs_f64())),
+        stopped.0,
+        stopped.1.as_secs_f64(),
+    )
+}
+
+/// Least-squares slope of memory against time, in MB per hour.
+fn slope_per_hour(samples: &[Sample]) -> f64 {
+    let n = samples.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let mean_t = samples.iter().map(|s| s.seconds).sum::<f64>() / n;
+    let mean_m = samples.iter().map(|s| s.rss_mb).sum::<f64>() / n;
+    let (mut num, mut den) = (0.0, 0.0);
+    for s in samples {
+        num += (s.seconds - mean_t) * (s.rss_mb - mean_m);
+        den += (s.seconds - mean_t).powi(2);
+    }
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den * 3600.0
+    }
+}
