@@ -79,19 +79,24 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let listen = free_address()?;
     let config = scenario.write_config(dir.path(), listen)?;
-    let mut daemon = spawn(&args.daemon, &config, &dir.path().join("daemon.log"))?;
+    let mut daemon = Reaped(spawn(
+        &args.daemon,
+        &config,
+        &dir.path().join("daemon.log"),
+    )?);
+    let daemon = &mut daemon.0;
     let base = format!("http://{listen}");
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(10))
         .build()?;
-    wait_first_push(&http, &base, &mut daemon).await?;
+    wait_first_push(&http, &base, daemon).await?;
     scenario.subscribe(listen);
     println!("first sync done; soaking for {} min", args.minutes);
 
-    let samples = soak(&args, &mut scenario, &http, &base, &mut daemon).await?;
+    let samples = soak(&args, &mut scenario, &http, &base, daemon).await?;
     let drained = wait_empty_queue(&http, &base).await;
-    let stopped = terminate(&mut daemon)?;
+    let stopped = terminate(daemon)?;
     write_csv(&args.csv, &samples)?;
     let summary = summarize(&samples, drained, &stopped);
     println!("{summary}\nsamples: {}", args.csv.display());
@@ -156,6 +161,18 @@ async fn soak(
     Ok(samples)
 }
 
+/// The daemon, killed if the run ends early (an error, Ctrl-C of the runner).
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 fn spawn(binary: &Path, config: &Path, log: &Path) -> anyhow::Result<Child> {
     let log = std::fs::File::create(log)?;
     Command::new(binary)
@@ -174,7 +191,8 @@ fn free_address() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
-/// Waits until both shops have pushed once (the first full pass is done).
+/// Waits until both shops have written their lists once (the first full pass is done).
+/// Fields, not requests: a Shopify backfill push goes through a bulk operation.
 async fn wait_first_push(
     http: &reqwest::Client,
     base: &str,
@@ -186,7 +204,7 @@ async fn wait_first_push(
             bail!("the daemon exited before its first sync: {status}");
         }
         if let Ok(text) = metrics(http, base).await {
-            let pushed = |shop: &str| metric_for(&text, "upsell_sync_push_requests", shop) > 0.0;
+            let pushed = |shop: &str| metric_for(&text, "upsell_sync_push_fields", shop) > 0.0;
             if pushed(SHOPIFY_SHOP) && pushed(WOO_SHOP) {
                 return Ok(());
             }
@@ -268,10 +286,12 @@ fn metric_for(text: &str, name: &str, shop: &str) -> f64 {
         .sum()
 }
 
+/// The values of `name`'s samples (a counter's carry the `_total` suffix).
 fn samples_of<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = f64> + 'a {
     text.lines()
-        .filter(move |l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
-        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .filter_map(move |l| l.strip_prefix(name))
+        .filter(|rest| rest.trim_start_matches("_total").starts_with(['{', ' ']))
+        .filter_map(|rest| rest.rsplit_once(' ')?.1.parse::<f64>().ok())
 }
 
 fn write_csv(path: &Path, samples: &[Sample]) -> anyhow::Result<()> {
