@@ -39,6 +39,9 @@ enum Command {
     Evaluate(commands::evaluate::EvaluateArgs),
     /// Let a shop that was stopped (app uninstalled) sync again.
     Resume(commands::resume::ResumeArgs),
+    /// Forget a customer (their orders leave the store and the lists, and are never
+    /// stored again), or remove a whole shop from the store.
+    Forget(commands::forget::ForgetArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -62,6 +65,7 @@ fn main() -> std::process::ExitCode {
         Command::Show(args) => commands::show::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
         Command::Resume(args) => commands::resume::run(args),
+        Command::Forget(args) => commands::forget::run(args),
     };
     match result {
         Ok(output) => {

@@ -8,6 +8,7 @@ pub mod columns;
 pub mod compute;
 pub mod demo;
 pub mod evaluate;
+pub mod forget;
 pub mod import;
 pub mod progress;
 pub mod push;

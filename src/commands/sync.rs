@@ -146,14 +146,15 @@ pub fn write_report(out: &mut String, name: &str, platform: &str, report: &PullR
         }
     }
     for count in &report.counts {
-        let status = if count.platform == count.store {
-            "match"
+        let status = if count.matches() { "match" } else { "MISMATCH" };
+        let forgotten = if count.forgotten > 0 {
+            format!(" + {} forgotten", count.forgotten)
         } else {
-            "MISMATCH"
+            String::new()
         };
         let _ = writeln!(
             out,
-            "  {}: {platform} {} / store {} ({status}){}",
+            "  {}: {platform} {} / store {}{forgotten} ({status}){}",
             count.what,
             count.platform,
             count.store,

@@ -1,6 +1,8 @@
 //! The admin token: `Authorization: Bearer <token>`, or the `upsell_sync_token` cookie
 //! set when a browser opens a page with `?token=<token>` (the URL `demo` and `run`
-//! print). Without a configured token the admin pages stay closed.
+//! print) or logs in. The cookie holds a digest of the token, never the token itself,
+//! so the token is in no response and in no browser's cookie store. Without a
+//! configured token the admin pages stay closed.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -37,9 +39,10 @@ pub async fn require_token(
         }
         return response;
     }
-    match presented(request.headers()) {
-        Some(given) if same(&given, &token) => next.run(request).await,
-        _ => unauthorized(),
+    if presents(request.headers(), &token) {
+        next.run(request).await
+    } else {
+        unauthorized()
     }
 }
 
@@ -51,12 +54,23 @@ pub fn accepts(state: &ServerState, given: &str) -> bool {
         .is_some_and(|token| same(given, token.expose()))
 }
 
-/// The `Set-Cookie` value that logs a browser in with `token`: `HttpOnly`, and
-/// SameSite=Strict so no other site's form can post with it.
+/// The `Set-Cookie` value that logs a browser in with `token`: its session digest,
+/// `HttpOnly`, and SameSite=Strict so no other site's form can post with it.
 pub fn session_cookie(token: &str) -> Option<HeaderValue> {
-    format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/")
-        .parse()
-        .ok()
+    format!(
+        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+        session_value(token)
+    )
+    .parse()
+    .ok()
+}
+
+/// What the session cookie holds for `token`: a digest the token cannot be read from.
+fn session_value(token: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(b"upsell-sync admin session\0");
+    digest.update(token.as_bytes());
+    hex::encode(digest.finalize())
 }
 
 fn unauthorized() -> Response {
@@ -69,25 +83,31 @@ fn unauthorized() -> Response {
         .into_response()
 }
 
-/// The token from the bearer header or the cookie.
-fn presented(headers: &HeaderMap) -> Option<String> {
+/// Whether the request carries `token` in the bearer header, or its session digest in
+/// the cookie.
+fn presents(headers: &HeaderMap, token: &str) -> bool {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
-    bearer.or_else(|| {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|pair| {
-                pair.trim()
-                    .strip_prefix(&format!("{COOKIE}="))
-                    .map(str::to_owned)
-            })
-    })
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match bearer {
+        Some(given) => same(given, token),
+        None => cookie(headers).is_some_and(|given| same(&given, &session_value(token))),
+    }
+}
+
+/// The session cookie's value, if sent.
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(&format!("{COOKIE}="))
+                .map(str::to_owned)
+        })
 }
 
 fn query_token(query: Option<&str>) -> Option<String> {

@@ -14,6 +14,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use super::{ServerState, ShopEndpoint};
+use crate::platform::webhook_privacy;
 use crate::platform::webhook_signature::{self, SignatureError};
 use crate::platform::woocommerce::webhook::{classify, Delivery};
 use crate::store::Enqueued;
@@ -145,11 +146,16 @@ async fn enqueue(
     body: Bytes,
 ) -> Answer {
     let received_at = Utc::now();
+    // Only hashed customer ids may reach the store, the queue included.
+    let body = match &state.salt {
+        Some(salt) => webhook_privacy::minimize(topic, &body, salt),
+        None => body.to_vec(),
+    };
     let job = QueuedJob {
         topic: topic.to_owned(),
         delivery_id: delivery.map(str::to_owned),
         received_at,
-        body: body.to_vec(),
+        body,
     };
     let queued = endpoint
         .store

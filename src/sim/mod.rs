@@ -3,6 +3,7 @@
 //! simulated WooCommerce REST store. Nothing in the daemon's data path depends on this.
 
 pub mod catalog;
+pub mod person;
 mod plumbing;
 mod product_image;
 pub mod scenario;

@@ -80,19 +80,27 @@ impl ShopStore {
     }
 
     /// Stores an order, replacing the previous version, and files it under its customer
-    /// (moving it when the customer changed).
-    pub fn put_order(&self, order: &Order) -> Result<(), StoreError> {
+    /// (moving it when the customer changed). Returns `false`, storing nothing, for an
+    /// order that was forgotten or whose customer was (see `forgotten.rs`).
+    pub fn put_order(&self, order: &Order) -> Result<bool, StoreError> {
         let key = order.id.0.as_bytes();
         let bytes = self.orders.encode(key, order)?;
         let new_entry = order.customer.map(|c| index_key(&c, &order.id));
-        (self.orders.tree(), self.customer_orders.tree())
-            .transaction(|(orders, index)| {
+        (
+            self.orders.tree(),
+            self.customer_orders.tree(),
+            self.forgotten.tree(),
+        )
+            .transaction(|(orders, index, forgotten)| {
+                if self.withhold(forgotten, order)? {
+                    return Ok(false);
+                }
                 let old = orders.insert(key, bytes.as_slice())?;
                 self.unindex(index, &order.id, old.as_deref(), new_entry.as_deref())?;
                 if let Some(entry) = &new_entry {
                     index.insert(entry.as_slice(), &[])?;
                 }
-                Ok(())
+                Ok(true)
             })
             .map_err(storage_error)
     }

@@ -95,7 +95,41 @@ pub enum StoreError {
         /// What the OS reported.
         source: io::Error,
     },
+    /// A write failed for want of space: the disk (or the user's quota) is full, or the
+    /// process may not grow a file that large (`ulimit -f`).
+    #[error(
+        "the store could not be written: no space left (the disk or quota is full, or a \
+         file size limit was reached: {0}). Free some space and run again: what was \
+         stored before is kept, and the work resumes where it stopped"
+    )]
+    OutOfSpace(sled::Error),
     /// Any other sled failure (I/O error, sled-detected corruption).
     #[error("store operation failed: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(sled::Error),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(error: sled::Error) -> Self {
+        if is_out_of_space(&error) {
+            Self::OutOfSpace(error)
+        } else {
+            Self::Sled(error)
+        }
+    }
+}
+
+/// Linux's EDQUOT ("disk quota exceeded"), which `io::ErrorKind` names only in newer
+/// Rust than this crate requires.
+const EDQUOT: i32 = 122;
+
+/// Whether sled failed because a write found no room: ENOSPC, EDQUOT, or EFBIG (the
+/// file size limit).
+pub(super) fn is_out_of_space(error: &sled::Error) -> bool {
+    let sled::Error::Io(io) = error else {
+        return false;
+    };
+    matches!(
+        io.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge
+    ) || io.raw_os_error() == Some(EDQUOT)
 }

@@ -16,6 +16,7 @@
 mod codec;
 mod customer_index;
 mod error;
+mod forgotten;
 mod migrate;
 mod records;
 mod salt;
@@ -149,6 +150,7 @@ fn open_db(path: &Path, lock_wait: Duration) -> Result<Db, StoreError> {
                     path: path.to_owned(),
                 })
             }
+            Err(e) if error::is_out_of_space(&e) => return Err(StoreError::OutOfSpace(e)),
             Err(source) => {
                 return Err(StoreError::Open {
                     path: path.to_owned(),

@@ -3,7 +3,8 @@
 //! Keys: product and order ids are their UTF-8 bytes, exactly as the platform gave them
 //! (never parsed); checkpoints are keyed by name; written records by
 //! `{product_id}\0{list}`; jobs by a big-endian `u64` so that key order is FIFO; the
-//! customer → orders index as `customer_index.rs` describes.
+//! customer → orders index as `customer_index.rs` describes; forgotten customers and
+//! orders as `forgotten.rs` describes.
 
 use std::collections::HashSet;
 
@@ -18,7 +19,7 @@ use crate::recommend::rules::Rules;
 
 /// The trees every shop has, in `shop/{name}/{tree}`. `ShopStore::open` opens exactly
 /// these (a test checks it); `Store::remove_shop` drops them.
-pub const SHOP_TREES: [&str; 10] = [
+pub const SHOP_TREES: [&str; 11] = [
     "products",
     "orders",
     "customer_orders",
@@ -29,6 +30,7 @@ pub const SHOP_TREES: [&str; 10] = [
     "jobs",
     "deliveries",
     "status",
+    "forgotten",
 ];
 
 /// The only key in the `rules` tree.
@@ -67,6 +69,8 @@ pub struct ShopStore {
     deliveries: Table<i64>,
     /// `"halt"` → why the shop is stopped, when it is.
     status: Table<ShopHalt>,
+    /// Forgotten customers and their orders → a time: see `forgotten.rs`.
+    pub(super) forgotten: Table<i64>,
 }
 
 /// What [`ShopStore::enqueue_delivery`] did.
@@ -95,6 +99,7 @@ impl ShopStore {
             jobs: Table::with_key_display(tree("jobs")?, show_job_key),
             deliveries: Table::new(tree("deliveries")?),
             status: Table::new(tree("status")?),
+            forgotten: Table::with_key_display(tree("forgotten")?, show_forgotten_key),
         };
         shop.ensure_customer_index()?;
         Ok(shop)
@@ -425,8 +430,9 @@ impl ShopStore {
         self.status.remove(HALT_KEY)
     }
 
-    /// Deletes everything stored for the shop but its status (privacy: shop redact).
-    /// The trees stay open, so handles held elsewhere remain valid.
+    /// Deletes everything stored for the shop but its status and the forgotten customers
+    /// (privacy: shop redact): should the shop be resumed and synced again, those stay
+    /// forgotten. The trees stay open, so handles held elsewhere remain valid.
     pub fn clear_data(&self) -> Result<(), StoreError> {
         self.products.tree().clear()?;
         self.orders.tree().clear()?;
@@ -476,6 +482,15 @@ fn show_index_key(key: &[u8]) -> String {
             hex::encode(customer),
             String::from_utf8_lossy(order)
         ),
+        _ => format!("0x{}", hex::encode(key)),
+    }
+}
+
+/// A forgotten-tree key in errors: `customer <hex>` or `order <id>`.
+fn show_forgotten_key(key: &[u8]) -> String {
+    match key.split_first() {
+        Some((b'c', hash)) => format!("customer {}", hex::encode(hash)),
+        Some((b'o', id)) => format!("order {}", String::from_utf8_lossy(id)),
         _ => format!("0x{}", hex::encode(key)),
     }
 }

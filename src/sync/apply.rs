@@ -62,7 +62,7 @@ pub fn apply(
 ) -> Result<(), StoreError> {
     let changed = match event {
         WebhookEvent::CustomerRedact { customer, orders } => {
-            redact_customer(shop, customer.as_ref(), &orders, applied)?
+            redact_customer(shop, customer.as_ref(), &orders, now, applied)?
         }
         WebhookEvent::ShopRedact => {
             shop.clear_data()?;
@@ -103,12 +103,12 @@ pub fn apply(
     Ok(())
 }
 
-/// Stores a new or changed order; a repeat of the stored version changes nothing.
+/// Stores a new or changed order; a repeat of the stored version, and an order of a
+/// forgotten customer (which the store refuses), change nothing.
 fn upsert_order(shop: &ShopStore, order: Order, applied: &mut Applied) -> Result<bool, StoreError> {
-    if shop.get_order(&order.id)?.as_ref() == Some(&order) {
+    if shop.get_order(&order.id)?.as_ref() == Some(&order) || !shop.put_order(&order)? {
         return Ok(false);
     }
-    shop.put_order(&order)?;
     applied.orders.insert(order.id.clone(), Some(order));
     Ok(true)
 }
@@ -146,19 +146,25 @@ fn same_content(a: &Product, b: &Product) -> bool {
     *a == b
 }
 
-/// Deletes the orders a redaction names and every order of the customer.
+/// Forgets the orders a redaction names and the customer with every order of theirs:
+/// deleted now, and refused when a later pull or webhook brings them again.
 fn redact_customer(
     shop: &ShopStore,
     customer: Option<&crate::model::CustomerHash>,
     orders: &[OrderId],
+    now: DateTime<Utc>,
     applied: &mut Applied,
 ) -> Result<bool, StoreError> {
     let mut removed = 0;
     for id in orders {
-        removed += usize::from(shop.remove_order(id)?);
+        removed += usize::from(shop.forget_order(id, now)?);
+        applied.orders.remove(id);
     }
     if let Some(customer) = customer {
-        removed += shop.remove_customer(customer)?;
+        removed += shop.forget_customer(customer, now)?;
+        applied
+            .orders
+            .retain(|_, order| order.as_ref().is_none_or(|o| o.customer != Some(*customer)));
     }
     applied.catalog_changed |= removed > 0;
     Ok(removed > 0)

@@ -1,7 +1,8 @@
 //! The webhook job: what the server queues in a shop's durable job queue and the
-//! worker reads back. The verified raw body is kept as received, so a payload the
-//! worker cannot read is reported with its topic and field, and nothing about the
-//! delivery is lost before the worker has looked at it.
+//! worker reads back. The verified body is kept as received but for the personal data
+//! the daemon must not store (`platform::webhook_privacy`), so a payload the worker
+//! cannot read is reported with its topic and field, and nothing the worker needs is
+//! lost before it has looked at it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,7 @@ pub struct QueuedJob {
     pub delivery_id: Option<String>,
     /// When the server accepted it.
     pub received_at: DateTime<Utc>,
-    /// The body exactly as signed.
+    /// The body as signed, without personal data.
     pub body: Vec<u8>,
 }
 

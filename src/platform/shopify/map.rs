@@ -10,10 +10,11 @@ use serde::Deserialize;
 use crate::platform::shopify::read::PageInfo;
 
 use crate::model::{
-    CustomerHash, InstallSalt, LineItem, Money, Order, OrderFlags, OrderId, Product, ProductId,
-    ProductStatus, Variant, VariantId,
+    InstallSalt, LineItem, Money, Order, OrderFlags, OrderId, Product, ProductId, ProductStatus,
+    Variant, VariantId,
 };
 
+use crate::platform::customer_key::customer_hash;
 pub use crate::platform::map_error::MapError;
 
 /// `{ nodes: [...] }`, the shape of a nested connection in our operations.
@@ -331,7 +332,8 @@ pub fn order(
         id: OrderId::new(wire.id.clone()),
         // processedAt is when the order was placed (imported orders keep their date).
         created_at: wire.processed_at.unwrap_or(wire.created_at),
-        customer: wire.customer.map(|c| CustomerHash::new(salt, &c.id)),
+        // A queued webhook carries the hash in place of the id (`webhook_privacy`).
+        customer: wire.customer.map(|c| customer_hash(salt, &c.id)),
         flags: OrderFlags {
             cancelled: wire.cancelled_at.is_some(),
             test: wire.test,
@@ -345,6 +347,7 @@ pub fn order(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::CustomerHash;
     use serde_json::json;
 
     fn wire_product(value: serde_json::Value) -> WireProduct {

@@ -19,7 +19,8 @@ use super::map::{
     self, IdRef, MapError, MoneyBag, MoneyV2, Nodes, WireLineItem, WireMedia, WireOrder,
     WireProduct, WireVariant,
 };
-use crate::model::{CustomerHash, InstallSalt, OrderId, ProductId};
+use crate::model::{InstallSalt, OrderId, ProductId};
+use crate::platform::customer_key::customer_hash;
 use crate::platform::webhook_event::{decode, IdOnly, PayloadError, WebhookEvent};
 
 /// Reads the body of a delivery on `topic` (the `X-Shopify-Topic` header). The body must
@@ -245,7 +246,7 @@ fn redact(topic: &str, body: &[u8], salt: &InstallSalt) -> Result<WebhookEvent, 
     Ok(WebhookEvent::CustomerRedact {
         customer: rest
             .customer
-            .map(|c| CustomerHash::new(salt, &gid("Customer", c.id, c.admin_graphql_api_id))),
+            .map(|c| customer_hash(salt, &gid("Customer", c.id, c.admin_graphql_api_id))),
         orders: rest
             .orders_to_redact
             .into_iter()

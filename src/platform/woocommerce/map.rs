@@ -12,6 +12,7 @@ use crate::model::{
     ProductStatus, Variant, VariantId,
 };
 
+use crate::platform::customer_key::from_pseudonym;
 pub use crate::platform::map_error::MapError;
 
 /// Maps a product.
@@ -218,8 +219,12 @@ pub fn order(
             &format!("customer:{}", wire.customer_id),
         ))
     } else {
+        // A queued webhook carries the hash in place of the email (`webhook_privacy`).
         let email = wire.billing.email.trim().to_lowercase();
-        (!email.is_empty()).then(|| CustomerHash::new(salt, &format!("email:{email}")))
+        (!email.is_empty()).then(|| {
+            from_pseudonym(&email)
+                .unwrap_or_else(|| CustomerHash::new(salt, &format!("email:{email}")))
+        })
     };
     let is_sale = sale_statuses.iter().any(|s| s == &wire.status);
     let flags = if is_sale {

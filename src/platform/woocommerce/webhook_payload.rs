@@ -10,8 +10,9 @@
 //! ping (`webhook_id=N`, form-encoded) never reaches this module.
 
 use super::map;
-use super::wire::{ProductType, WireError, WireOrder, WireProduct};
+use super::wire::{Billing, ProductType, WireError, WireOrder, WireProduct};
 use crate::model::{CustomerHash, InstallSalt, OrderId, ProductId};
+use crate::platform::customer_key::from_pseudonym;
 use crate::platform::webhook_event::{decode, IdOnly, PayloadError, WebhookEvent};
 
 /// Topics whose body is the resource's REST representation, built at delivery time.
@@ -52,14 +53,25 @@ pub fn parse(
             Ok(WebhookEvent::ProductDeleted(ProductId::new(id.to_string())))
         }
         "customer.deleted" => {
-            let id = decode::<IdOnly>(topic, body)?.id;
+            let deleted = decode::<DeletedCustomer>(topic, body)?;
+            // A queued delivery carries the hash in place of the id (`webhook_privacy`).
+            let customer = from_pseudonym(&deleted.billing.email)
+                .unwrap_or_else(|| registered_customer(salt, deleted.id));
             Ok(WebhookEvent::CustomerRedact {
-                customer: Some(registered_customer(salt, id)),
+                customer: Some(customer),
                 orders: Vec::new(),
             })
         }
         other => Ok(WebhookEvent::Ignored(other.to_owned())),
     }
+}
+
+/// `customer.deleted`: the customer's id, or their pseudonym in `billing.email`.
+#[derive(Debug, serde::Deserialize)]
+struct DeletedCustomer {
+    id: u64,
+    #[serde(default)]
+    billing: Billing,
 }
 
 /// The hash the pull gives orders of registered customer `id` (see [`map::order`]).

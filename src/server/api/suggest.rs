@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::{shop, ApiError};
 use crate::model::{CustomerHash, Money, Product, ProductId, ProductRecs};
+use crate::platform::customer_key::customer_key;
 use crate::recommend::cart::{self, CartLine, CartSuggestions};
 use crate::recommend::post_purchase::{self, PostPurchase};
 use crate::server::ServerState;
@@ -84,8 +85,8 @@ pub struct CustomerQuery {
 }
 
 /// `GET /api/v1/shops/{shop}/customers/{customer}/suggestions`: `customer` is the
-/// platform's customer id (Shopify numeric id or GID, WooCommerce numeric id), hashed
-/// on arrival like the stored ones.
+/// platform's customer id (Shopify numeric id or GID, WooCommerce numeric id or a guest's
+/// email), hashed on arrival like the stored ones.
 pub async fn customer(
     State(state): State<ServerState>,
     Path((name, customer)): Path<(String, String)>,
@@ -96,7 +97,8 @@ pub async fn customer(
         .salt
         .as_ref()
         .ok_or_else(|| ApiError::not_found("customer lookups need the install salt"))?;
-    let key = customer_key(endpoint.platform, customer.trim())?;
+    let key = customer_key(endpoint.platform, &customer)
+        .map_err(|e| ApiError::invalid(format!("customer: {e}")))?;
     let orders = endpoint.store.orders_of(&CustomerHash::new(salt, &key))?;
     let bought: Vec<ProductId> = orders
         .iter()
@@ -110,19 +112,6 @@ pub async fn customer(
         HALF_LIFE_DAYS,
         limit(query.limit),
     )))
-}
-
-/// The key the pulls hash a registered customer by, per platform.
-fn customer_key(platform: &str, id: &str) -> Result<String, ApiError> {
-    let numeric = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
-    match platform {
-        "shopify" if numeric => Ok(format!("gid://shopify/Customer/{id}")),
-        "shopify" if id.starts_with("gid://shopify/Customer/") => Ok(id.to_owned()),
-        "woocommerce" if numeric => Ok(format!("customer:{id}")),
-        _ => Err(ApiError::invalid(format!(
-            "customer: {id:?} is not a {platform} customer id"
-        ))),
-    }
 }
 
 fn limit(asked: Option<usize>) -> usize {

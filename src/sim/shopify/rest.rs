@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use super::ids::{customer_number, gid, money};
 use super::state::{status_name, LineRec, OrderRec, ProductRec, ShopData, VariantRec};
 use crate::model::{Money, ProductStatus};
+use crate::sim::person::Person;
 
 /// The simulated shop's zone for REST times: UTC−5 (New York in winter), so receivers
 /// must honour offsets.
@@ -119,6 +120,10 @@ pub(crate) fn order(data: &ShopData, o: &OrderRec, currency: &str) -> Value {
         .map(|l| l.unit_price.0 * i64::from(l.quantity))
         .sum();
     let total = money(Money(total));
+    let buyer = o
+        .customer
+        .as_ref()
+        .map(|c| Person::numbered(customer_number(c), None));
     json!({
         "id": o.num,
         "admin_graphql_api_id": gid("Order", o.num),
@@ -139,11 +144,36 @@ pub(crate) fn order(data: &ShopData, o: &OrderRec, currency: &str) -> Value {
         "presentment_currency": currency,
         "total_price": total,
         "total_price_set": money_set(total.clone()),
+        "email": buyer.as_ref().map(|p| p.email.clone()),
+        "phone": buyer.as_ref().map(|p| p.phone.clone()),
         "customer": o.customer.as_ref().map(|c| {
             let n = customer_number(c);
-            json!({"id": n, "admin_graphql_api_id": gid("Customer", n)})
+            let mut customer = person_json(&Person::numbered(n, None));
+            customer["id"] = n.into();
+            customer["admin_graphql_api_id"] = gid("Customer", n).into();
+            customer
         }),
+        "billing_address": buyer.as_ref().map(address_json),
+        "shipping_address": buyer.as_ref().map(address_json),
         "line_items": o.lines.iter().map(|l| line(data, l, &money_set)).collect::<Vec<_>>(),
+    })
+}
+
+/// A customer's own fields in an order payload, as Shopify sends them (the app was
+/// granted protected customer data), with their default address.
+fn person_json(p: &Person) -> Value {
+    json!({
+        "email": p.email, "first_name": p.first_name, "last_name": p.last_name,
+        "phone": p.phone, "default_address": address_json(p),
+    })
+}
+
+/// A mailing address of `p`.
+fn address_json(p: &Person) -> Value {
+    json!({
+        "first_name": p.first_name, "last_name": p.last_name, "name": p.full_name(),
+        "address1": p.address_1, "address2": null, "city": p.city, "zip": p.postcode,
+        "country": "Germany", "country_code": "DE", "phone": p.phone,
     })
 }
 

@@ -8,6 +8,7 @@ use super::dates::{gmt, local, opt_gmt, opt_local};
 use super::hooks::hook_names;
 use super::records::{SimWooLine, SimWooOrder, SimWooWebhook};
 use super::views::{object, View};
+use crate::sim::person::Person;
 
 impl View<'_> {
     /// `GET /orders/{id}`.
@@ -24,7 +25,7 @@ impl View<'_> {
             "total_tax": "0.00", "customer_id": o.customer_id, "order_key": key,
         }));
         out.extend(object(json!({
-            "billing": billing(o), "shipping": address(None),
+            "billing": billing(o), "shipping": address(person(o).as_ref(), None),
             "payment_method": "bacs", "payment_method_title": "Bank transfer",
             "transaction_id": "", "customer_ip_address": "", "customer_user_agent": "",
             "created_via": o.created_via, "customer_note": "",
@@ -131,31 +132,39 @@ fn line_json(line: &SimWooLine) -> Value {
     })
 }
 
+/// The billing address: a made-up person for a registered customer (by id) or a guest
+/// (by email), as checkout fills it; empty for an order without a customer.
 fn billing(o: &SimWooOrder) -> Value {
-    let mut billing = address(Some(&o.billing_email));
-    if let Value::Object(map) = &mut billing {
-        let (first, last) = if o.customer_id == 0 {
-            ("Guest", "Shopper".to_owned())
-        } else {
-            ("Customer", o.customer_id.to_string())
-        };
-        map.insert("first_name".into(), first.into());
-        map.insert("last_name".into(), last.into());
-        map.insert("country".into(), "DE".into());
+    match person(o) {
+        Some(p) => address(Some(&p), Some(&p.email)),
+        None => address(None, Some(&o.billing_email)),
     }
-    billing
 }
 
-/// An address; billing addresses carry an email.
-fn address(email: Option<&str>) -> Value {
+/// Who placed the order, when anyone did.
+pub(crate) fn person(o: &SimWooOrder) -> Option<Person> {
+    if o.customer_id != 0 {
+        Some(Person::numbered(o.customer_id, Some(&o.billing_email)))
+    } else if o.billing_email.is_empty() {
+        None
+    } else {
+        Some(Person::guest(&o.billing_email))
+    }
+}
+
+/// An address of `person` (empty without one); billing addresses carry an email.
+fn address(person: Option<&Person>, email: Option<&str>) -> Value {
+    let field = |f: fn(&Person) -> &str| person.map_or("", f);
     let mut out = object(json!({
-        "first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "",
-        "city": "", "state": "", "postcode": "", "country": "",
+        "first_name": field(|p| &p.first_name), "last_name": field(|p| &p.last_name),
+        "company": "", "address_1": field(|p| &p.address_1), "address_2": "",
+        "city": field(|p| &p.city), "state": "", "postcode": field(|p| &p.postcode),
+        "country": if person.is_some() { "DE" } else { "" },
     }));
     if let Some(email) = email {
         out.insert("email".into(), email.into());
     }
-    out.insert("phone".into(), "".into());
+    out.insert("phone".into(), field(|p| &p.phone).into());
     Value::Object(out)
 }
 

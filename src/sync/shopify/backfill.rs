@@ -195,7 +195,7 @@ fn add_child(
             };
             read::<WireLineItem>(parent_id, value)
                 .and_then(|l| map::add_late_line(&mut order, l).map_err(|e| e.to_string()))
-                .map(|()| shop.put_order(&order))
+                .map(|()| shop.put_order(&order).map(drop))
         }
     };
     match merged {

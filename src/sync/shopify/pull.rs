@@ -410,14 +410,16 @@ async fn reconcile<S: Sleeper>(
         what: "products",
         platform,
         store,
+        forgotten: 0,
         repair,
     });
 
     let filter = order_floor.map(created_since);
     let platform = read::orders_count(client, filter.clone()).await?;
+    let forgotten = shop.forgotten_order_count(order_floor);
     let mut store = count_orders(shop, order_floor);
     let mut repair = None;
-    if store < platform && shop.checkpoint(ORDERS)?.is_some() {
+    if store + forgotten < platform && shop.checkpoint(ORDERS)?.is_some() {
         // Orders placed while a bulk backfill ran come after its snapshot: a pass over
         // what changed since its checkpoint finds them without paging through all.
         let pass = orders_pass(client, shop, salt, options, order_floor, report).await?;
@@ -427,7 +429,7 @@ async fn reconcile<S: Sleeper>(
             pass.stored
         ));
     }
-    if store < platform {
+    if store + forgotten < platform {
         let pass = fetch_orders(client, shop, salt, filter, None, report).await?;
         store = count_orders(shop, order_floor);
         repair = Some(format!(
@@ -435,7 +437,7 @@ async fn reconcile<S: Sleeper>(
             pass.stored
         ));
     }
-    if store != platform {
+    if store + forgotten != platform {
         tracing::warn!(
             platform,
             store,
@@ -446,6 +448,7 @@ async fn reconcile<S: Sleeper>(
         what: "orders",
         platform,
         store,
+        forgotten,
         repair,
     });
     Ok(())

@@ -402,6 +402,7 @@ async fn reconcile_products<S: Sleeper + Clone + 'static>(
         what: "products",
         platform,
         store,
+        forgotten: 0,
         repair,
     });
     Ok(())
@@ -419,6 +420,7 @@ async fn reconcile_orders<S: Sleeper + Clone + 'static>(
 ) -> Result<(), PullError> {
     let platform = paging::total(client, "orders count", "/orders").await?;
     let stored = shop.order_count() as u64;
+    let forgotten = shop.forgotten_order_count(None);
     let mut repair = None;
     if stored > platform {
         let query = vec![("orderby", "id".to_owned()), ("_fields", "id".to_owned())];
@@ -441,12 +443,12 @@ async fn reconcile_orders<S: Sleeper + Clone + 'static>(
             "removed {} orders deleted on WooCommerce",
             gone.len()
         ));
-    } else if stored < platform && !walked_all {
+    } else if stored + forgotten < platform && !walked_all {
         let (pass, _) =
             fetch_orders(client, shop, salt, pass_query(None), None, options, report).await?;
         repair = Some(format!("re-fetched all orders ({} stored)", pass.stored));
     }
-    if repair.is_some() && shop.order_count() as u64 != platform {
+    if repair.is_some() && shop.order_count() as u64 + forgotten != platform {
         tracing::warn!(
             platform,
             "order count differs from WooCommerce's after the pull"
@@ -456,6 +458,7 @@ async fn reconcile_orders<S: Sleeper + Clone + 'static>(
         what: "orders",
         platform,
         store: shop.order_count() as u64,
+        forgotten,
         repair,
     });
     Ok(())
