@@ -3,10 +3,12 @@
 //! the backoff policy both share, `webhook_signature` the HMAC check both use, `map_error`
 //! the error of both mappers, `list_json` the bundle and explanation JSON both write,
 //! `customer_key` the text a customer id is hashed by on each platform,
-//! `webhook_privacy` what of a webhook body may be queued.
+//! `webhook_privacy` what of a webhook body may be queued, `lone_surrogates` the repair
+//! both clients apply to answers before parsing them.
 
 pub mod customer_key;
 pub mod list_json;
+pub mod lone_surrogates;
 pub mod map_error;
 pub mod retry;
 pub mod shopify;

@@ -11,3 +11,4 @@ pub mod shopify;
 pub mod woocommerce;
 
 pub use catalog::{PlantedTruth, ShopSpec, SyntheticShop};
+pub use plumbing::Rewrite;

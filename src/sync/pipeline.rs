@@ -171,7 +171,7 @@ impl Pipeline {
         let failed = result.is_err();
         if let Err((phase, error)) = result {
             tracing::error!(shop = self.name(), phase = phase.as_str(), error = %error, "pass failed");
-            self.board.error(self.name(), phase, format!("{error:#}"));
+            self.board.failed(self.name(), phase, &error);
         }
         self.failures = if failed {
             self.failures.saturating_add(1)
@@ -194,10 +194,7 @@ impl Pipeline {
             .pull(&self.store, &self.salt, false)
             .await
             .map_err(|e| (Phase::Pulling, e))?;
-        for problem in &report.problems {
-            self.board
-                .error(self.name(), Phase::Pulling, format!("skipped: {problem}"));
-        }
+        self.board.skipped(self.name(), &report.problems);
         self.note_usage(&client);
         self.board
             .update(self.name(), |s| s.last_pull = Some(Utc::now()));
@@ -285,8 +282,7 @@ impl Pipeline {
         };
         if let Err(error) = result {
             tracing::error!(shop = self.name(), error = %error, "push after webhooks failed");
-            self.board
-                .error(self.name(), Phase::Pushing, format!("{error:#}"));
+            self.board.failed(self.name(), Phase::Pushing, &error);
             self.push_pending = true;
             return false;
         }

@@ -153,6 +153,19 @@ impl StatusBoard {
         });
     }
 
+    /// Records that `shop`'s `phase` failed: the error and its causes, in words (what
+    /// the pipeline shows; the fault-matrix tests read it back through this one door).
+    pub fn failed(&self, shop: &str, phase: Phase, error: &anyhow::Error) {
+        self.error(shop, phase, format!("{error:#}"));
+    }
+
+    /// Records the records a pull skipped, each naming the record and its field.
+    pub fn skipped(&self, shop: &str, problems: &[String]) {
+        for problem in problems {
+            self.error(shop, Phase::Pulling, format!("skipped: {problem}"));
+        }
+    }
+
     /// Counts a webhook delivery's outcome.
     pub fn webhook(&self, shop: &str, outcome: &'static str) {
         self.update(shop, |status| {

@@ -1,5 +1,6 @@
 //! Store-side steps every pull shares, whatever the platform: make a page durable and
-//! only then move its checkpoint, and drop products the platform no longer has.
+//! only then move its checkpoint (never past a record that could not be read), and drop
+//! products the platform no longer has.
 
 use std::collections::HashSet;
 
@@ -30,6 +31,46 @@ pub fn advance(
         )?;
     }
     Ok(())
+}
+
+/// The checkpoint of one pass ordered by modification time, moved page by page while
+/// every page so far was read whole. After a page that was not (a record skipped as
+/// unreadable, a page that came back short in the middle of the walk, a listing that
+/// shifted under it) it holds where it was, so the next pass reads those records again
+/// instead of stepping over them for good. A record broken for good is then read, and
+/// reported, on every pass: a few pages more, never a lost change.
+pub struct PassCheckpoint<'a> {
+    shop: &'a ShopStore,
+    name: Option<&'a str>,
+    held: bool,
+}
+
+impl<'a> PassCheckpoint<'a> {
+    /// The checkpoint `name` of `shop`; `None` for a pass that moves no checkpoint.
+    #[must_use]
+    pub fn new(shop: &'a ShopStore, name: Option<&'a str>) -> Self {
+        Self {
+            shop,
+            name,
+            held: false,
+        }
+    }
+
+    /// After a page is stored: makes it durable, then moves the checkpoint up to
+    /// `newest`, unless this page or an earlier one was not `whole`.
+    pub fn page(&mut self, newest: Option<DateTime<Utc>>, whole: bool) -> Result<(), StoreError> {
+        self.held |= !whole;
+        if self.held {
+            return self.shop.flush();
+        }
+        advance(self.shop, self.name, newest)
+    }
+
+    /// Whether a page was not read whole: the pass must not be taken as complete.
+    #[must_use]
+    pub fn held(&self) -> bool {
+        self.held
+    }
 }
 
 /// Removes stored products (and their lists and written records) not in `seen`.

@@ -190,6 +190,18 @@ impl<R: BufRead> Iterator for BulkReader<R> {
                     }
                     return Some(Ok(parsed));
                 }
+                Err(reason) if !too_long && !self.buf.ends_with(b"\n") => {
+                    // The last line, cut off before its end: the output is truncated,
+                    // and records it would have completed cannot be trusted either.
+                    self.stats.bad += 1;
+                    self.done = true;
+                    let line = self.line;
+                    let source = io::Error::new(
+                        ErrorKind::UnexpectedEof,
+                        format!("the output ends inside this line ({reason}): truncated"),
+                    );
+                    return Some(Err(LineError::Io { line, source }));
+                }
                 Err(reason) => {
                     self.stats.bad += 1;
                     let line = self.line;
@@ -208,7 +220,8 @@ pub fn parse_line(raw: &[u8]) -> Result<Option<BulkLine>, String> {
     if text.is_empty() {
         return Ok(None);
     }
-    let value: Value = serde_json::from_slice(text).map_err(|error| describe(&error))?;
+    let text = crate::platform::lone_surrogates::replace_lone_surrogates(text);
+    let value: Value = serde_json::from_slice(&text).map_err(|error| describe(&error))?;
     let mut object = match value {
         Value::Object(object) => object,
         other => return Err(format!("expected a JSON object, found {}", kind(&other))),

@@ -33,12 +33,16 @@ use answer::{classify, points, Envelope, ErrorKind};
 pub use error::{ShopifyError, UserError};
 
 use crate::config::Secret;
+use crate::platform::lone_surrogates::replace_lone_surrogates;
 use crate::platform::retry::{parse_retry_after, NetworkFailure, Retry, RetryPolicy, Sleeper};
 use crate::platform::shopify::bucket::{BucketStats, CostBucket};
 
 /// THROTTLED answers tolerated for one call before giving up: each is waited out as told,
 /// so more than a few means another client drains the bucket faster than it refills.
 const MAX_THROTTLED: u32 = 20;
+/// The wait after THROTTLED when the answer gives no usable throttle status (Shopify's
+/// advice for 429s without `Retry-After`).
+const THROTTLED_FALLBACK_WAIT: Duration = Duration::from_secs(1);
 /// How much of an unexpected body goes into an error message.
 const EXCERPT: usize = 200;
 
@@ -255,7 +259,6 @@ impl<S: Sleeper> ShopifyClient<S> {
                     let cost = envelope.extensions.as_ref().and_then(|e| e.cost);
                     match classify(envelope.errors.as_ref()) {
                         ErrorKind::Throttled => {
-                            // Without a status, wait a second (Shopify's advice for 429s).
                             let wait = if let Some(cost) = cost {
                                 // The query may cost more than we reserved: learn it, so
                                 // the next reservation waits for the right amount.
@@ -264,7 +267,14 @@ impl<S: Sleeper> ShopifyClient<S> {
                                 reservation.throttled(cost.throttle_status)
                             } else {
                                 drop(reservation);
-                                Duration::from_secs(1)
+                                THROTTLED_FALLBACK_WAIT
+                            };
+                            // A status claiming enough points for a throttled query is
+                            // not usable either: never retry at once, in a hot loop.
+                            let wait = if wait.is_zero() {
+                                THROTTLED_FALLBACK_WAIT
+                            } else {
+                                wait
                             };
                             throttled += 1;
                             self.inner.throttled.fetch_add(1, Ordering::Relaxed);
@@ -358,7 +368,7 @@ impl<S: Sleeper> ShopifyClient<S> {
                 status,
             }));
         }
-        let parsed = serde_json::from_slice::<Envelope>(&bytes);
+        let parsed = serde_json::from_slice::<Envelope>(&replace_lone_surrogates(&bytes));
         if status != 200 {
             // A 200-shaped THROTTLED body may come with 429: read it like a 200.
             if let Ok(envelope) = parsed {

@@ -21,6 +21,7 @@ use super::bulk::{BulkErrorCode, BulkFailure, Kind, Outcome, Ticket};
 use super::bulk_rules;
 use super::document::{prepare, Prepared};
 use super::exec::{is_connection, Exec, Out};
+use super::faults::BulkDamage;
 use super::objects::{Ctx, Obj, Owned};
 use super::roots::root_numbers;
 use super::shared::{lock, read, Shared};
@@ -92,6 +93,10 @@ pub(crate) fn run(shared: &Arc<Shared>, query: &str, group_objects: bool) -> Own
     let answer = registry.answer(ticket.num, shared);
     drop(registry);
     let failure = lock(&shared.faults).bulk.pop_front();
+    let damage = lock(&shared.faults).bulk_damage.pop_front();
+    if damage == Some(BulkDamage::Canceled) {
+        ticket.progress.cancel.store(true, Ordering::SeqCst);
+    }
     let worker = Worker {
         shared: shared.clone(),
         prepared,
@@ -102,6 +107,7 @@ pub(crate) fn run(shared: &Arc<Shared>, query: &str, group_objects: bool) -> Own
             shared.settings.bulk_interleave
         },
         failure,
+        damage,
     };
     spawn(worker);
     payload(answer, Vec::new())
@@ -114,6 +120,7 @@ struct Worker {
     ticket: Ticket,
     interleave: usize,
     failure: Option<BulkFailure>,
+    damage: Option<BulkDamage>,
 }
 
 fn spawn(worker: Worker) {
@@ -128,7 +135,35 @@ fn spawn(worker: Worker) {
 
 impl Worker {
     fn run(self) {
-        self.ticket.finish(&self.shared, self.write());
+        let written = self.write().and_then(|outcome| self.damage_file(outcome));
+        self.ticket.finish(&self.shared, written);
+    }
+
+    /// Spoils a completed run's file as the queued [`BulkDamage`] says.
+    fn damage_file(&self, outcome: Outcome) -> std::io::Result<Outcome> {
+        if outcome != Outcome::Completed {
+            return Ok(outcome);
+        }
+        let file = &self.ticket.file;
+        match &self.damage {
+            Some(BulkDamage::TruncatedLastLine) => {
+                let mut text = std::fs::read(file)?;
+                let body = text.strip_suffix(b"\n").unwrap_or(&text).len();
+                let last_start = text[..body]
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |i| i + 1);
+                text.truncate(last_start + (body - last_start) / 2);
+                std::fs::write(file, text)?;
+            }
+            Some(BulkDamage::ExtraLine(line)) => {
+                let mut out = std::fs::OpenOptions::new().append(true).open(file)?;
+                writeln!(out, "{line}")?;
+                self.ticket.progress.objects.fetch_add(1, Ordering::SeqCst);
+            }
+            Some(BulkDamage::Canceled) | None => {}
+        }
+        Ok(outcome)
     }
 
     fn write(&self) -> std::io::Result<Outcome> {

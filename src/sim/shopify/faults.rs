@@ -2,8 +2,10 @@
 //! slow answers, broken connections, malformed JSON and forced THROTTLED answers.
 //!
 //! A faulted request is not executed and changes nothing, except
-//! [`Fault::Delay`] (slow but real) and [`Fault::DropAfterExecute`] (the write happened,
-//! the client never hears about it), which say so in their names.
+//! [`Fault::Delay`] (slow but real), [`Fault::DropAfterExecute`] (the write happened,
+//! the client never hears about it), [`Fault::Rewrite`] (real, with its answer changed)
+//! and [`Fault::DeleteProductFirst`] (a merchant's deletion just before it), which say
+//! so in their names or docs. [`BulkDamage`] spoils the next bulk query's run or file.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::bulk::BulkFailure;
+pub use crate::sim::plumbing::Rewrite;
 
 /// One injected misbehaviour, consumed by the next GraphQL request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +26,9 @@ pub enum Fault {
         /// Seconds in the `Retry-After` header.
         retry_after_secs: u64,
     },
+    /// Answers 429 without `Retry-After`, as an edge proxy might: the client must fall
+    /// back to its own backoff.
+    TooManyRequestsWithoutRetryAfter,
     /// Waits this long (real time) and then answers 503, so a client timeout fires first.
     Slow(Duration),
     /// Waits this long (real time) and then executes the request normally.
@@ -36,25 +42,55 @@ pub enum Fault {
     DropAfterExecute,
     /// Answers HTTP 200 with a truncated JSON body.
     MalformedJson,
+    /// Answers HTTP 200 with a complete body that is not JSON (a stray comma, a bare
+    /// word): broken syntax rather than a cut-off answer.
+    InvalidJson,
     /// Answers THROTTLED (HTTP 200) whatever the bucket holds.
     Throttled,
+    /// Executes the request, then sends its answer passed through the rewrite: data of
+    /// the wrong shape, an empty page, an odd record.
+    Rewrite(Rewrite),
+    /// Deletes this product (by GID, as a merchant would between two of the client's
+    /// pages), then executes the request normally.
+    DeleteProductFirst(String),
 }
 
-/// Queued faults.
+/// Damage to the next bulk query, for the cases a [`BulkFailure`] does not cover.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BulkDamage {
+    /// The operation ends `CANCELED` (canceled from elsewhere) before writing anything.
+    Canceled,
+    /// The operation completes, but its file's last line is cut in half.
+    TruncatedLastLine,
+    /// The operation completes, with this line appended to its file (a line of the
+    /// wrong shape, say).
+    ExtraLine(String),
+}
+
+/// Queued faults, each for the next request or for the next request of one operation.
 #[derive(Debug, Default)]
 pub(crate) struct FaultQueue {
-    requests: VecDeque<Fault>,
+    /// `(operation, fault)`: a fault with an operation name waits for a request of it.
+    requests: VecDeque<(Option<String>, Fault)>,
     /// Failures for the next bulk operations, one each.
     pub bulk: VecDeque<BulkFailure>,
+    /// Damage for the next bulk queries, one each.
+    pub bulk_damage: VecDeque<BulkDamage>,
 }
 
 impl FaultQueue {
-    pub fn push(&mut self, fault: Fault) {
-        self.requests.push_back(fault);
+    pub fn push(&mut self, operation: Option<&str>, fault: Fault) {
+        self.requests
+            .push_back((operation.map(str::to_owned), fault));
     }
 
-    pub fn pop(&mut self) -> Option<Fault> {
-        self.requests.pop_front()
+    /// The first fault queued for any request or for `operation`.
+    pub fn pop(&mut self, operation: Option<&str>) -> Option<Fault> {
+        let index = self
+            .requests
+            .iter()
+            .position(|(only, _)| only.is_none() || only.as_deref() == operation)?;
+        self.requests.remove(index).map(|(_, fault)| fault)
     }
 
     pub fn len(&self) -> usize {
@@ -64,6 +100,7 @@ impl FaultQueue {
     pub fn clear(&mut self) {
         self.requests.clear();
         self.bulk.clear();
+        self.bulk_damage.clear();
     }
 }
 
@@ -110,6 +147,23 @@ pub(crate) fn malformed_json() -> Response {
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
         "{\"data\":{\"products\":{\"nodes\":[{\"id\":\"gid://shopify/Prod",
+    )
+        .into_response()
+}
+
+/// 429 without `Retry-After`.
+pub(crate) fn too_many_requests_without_hint() -> Response {
+    let mut response = too_many_requests(0);
+    response.headers_mut().remove(header::RETRY_AFTER);
+    response
+}
+
+/// HTTP 200 with a complete body whose syntax is broken.
+pub(crate) fn invalid_json() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        "{\"data\":{\"products\":{\"nodes\":[{\"id\":\"gid://shopify/Product/1\",}],\"pageInfo\":undefined}}}",
     )
         .into_response()
 }

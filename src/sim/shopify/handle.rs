@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::model::{Order, OrderFlags, Product, ProductId, VariantId};
 
 use super::bulk::BulkFailure;
-use super::faults::Fault;
+use super::faults::{BulkDamage, Fault};
 use super::ids::{gid, parse_kind};
 use super::shared::{lock, read, write, Shared};
 use super::state::{MetafieldRec, VariantRec};
@@ -322,14 +322,23 @@ impl SimState {
 
     /// Queues `fault` for the next GraphQL request (after those already queued).
     pub fn push_fault(&self, fault: Fault) {
-        lock(&self.shared.faults).push(fault);
+        lock(&self.shared.faults).push(None, fault);
     }
 
     /// Queues `fault` for each of the next `times` requests.
     pub fn push_faults(&self, fault: &Fault, times: usize) {
         let mut queue = lock(&self.shared.faults);
         for _ in 0..times {
-            queue.push(fault.clone());
+            queue.push(None, fault.clone());
+        }
+    }
+
+    /// Queues `fault` for each of the next `times` requests of the GraphQL operation
+    /// `operation` (e.g. `Products`); requests of other operations pass it by.
+    pub fn push_faults_for(&self, operation: &str, fault: &Fault, times: usize) {
+        let mut queue = lock(&self.shared.faults);
+        for _ in 0..times {
+            queue.push(Some(operation), fault.clone());
         }
     }
 
@@ -347,6 +356,12 @@ impl SimState {
     /// Makes the next bulk operation fail as described.
     pub fn fail_next_bulk(&self, failure: BulkFailure) {
         lock(&self.shared.faults).bulk.push_back(failure);
+    }
+
+    /// Damages the next bulk query (after those already damaged): canceled, or its
+    /// file spoilt.
+    pub fn damage_next_bulk(&self, damage: BulkDamage) {
+        lock(&self.shared.faults).bulk_damage.push_back(damage);
     }
 
     /// Delivers webhooks to `address` (the daemon's endpoint, e.g.

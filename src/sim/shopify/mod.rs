@@ -57,7 +57,7 @@ mod tests;
 
 pub use bulk::{BulkErrorCode, BulkFailure};
 pub use config::SimConfig;
-pub use faults::Fault;
+pub use faults::{BulkDamage, Fault, Rewrite};
 pub use handle::{Counters, SimMetafield, SimOrder, SimProduct, SimState};
 pub use server::SimShopify;
 pub use webhooks::WebhookCounters;

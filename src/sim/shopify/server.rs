@@ -21,7 +21,10 @@ use super::config::SimConfig;
 use super::cost;
 use super::document::{prepare, Prepared};
 use super::exec::{Exec, Out};
-use super::faults::{broken_body, malformed_json, status_response, too_many_requests, Fault};
+use super::faults::{
+    broken_body, invalid_json, malformed_json, status_response, too_many_requests,
+    too_many_requests_without_hint, Fault,
+};
 use super::handle::SimState;
 use super::mutations;
 use super::objects::{Ctx, Obj};
@@ -30,6 +33,7 @@ use super::staged::{upload, MAX_UPLOAD_BYTES};
 use super::values::coerce_variables;
 use super::webhooks::Setup;
 use crate::sim::product_image;
+use crate::sim::plumbing::rewrite_body;
 
 /// How long a poll waits for a bulk worker that should finish on it.
 const BULK_WAIT: Duration = Duration::from_secs(10);
@@ -154,7 +158,8 @@ async fn graphql(
     body: Bytes,
 ) -> Response {
     shared.count(|c| c.requests += 1);
-    let fault = lock(&shared.faults).pop();
+    let operation = operation_name(&body);
+    let fault = lock(&shared.faults).pop(operation.as_deref());
     if fault.is_some() {
         shared.count(|c| c.faults_injected += 1);
     }
@@ -173,6 +178,14 @@ async fn graphql(
             return broken_body(b"{\"data\":{\"products\":{\"nodes\":[{\"id\":\"gid")
         }
         Some(Fault::MalformedJson) => return malformed_json(),
+        Some(Fault::InvalidJson) => return invalid_json(),
+        Some(Fault::TooManyRequestsWithoutRetryAfter) => return too_many_requests_without_hint(),
+        Some(Fault::DeleteProductFirst(gid)) => {
+            let _deleted = SimState {
+                shared: shared.clone(),
+            }
+            .delete_product(gid);
+        }
         _ => {}
     }
     let token = headers
@@ -188,12 +201,26 @@ async fn graphql(
     if fault == Some(Fault::DropAfterExecute) {
         return broken_body(b"");
     }
+    if let Some(Fault::Rewrite(rewrite)) = &fault {
+        response = rewrite_body(response, rewrite).await;
+    }
     if let Ok(value) = HeaderValue::from_str(&answer_version(&shared.settings, &version)) {
         response
             .headers_mut()
             .insert("x-shopify-api-version", value);
     }
     response
+}
+
+/// The request's operation name, as sent or as its document names it, for faults
+/// queued for one operation.
+fn operation_name(body: &[u8]) -> Option<String> {
+    let request = parse_request(body)?;
+    if request.operation_name.is_some() {
+        return request.operation_name;
+    }
+    let prepared = prepare(&request.query, None).ok()?;
+    prepared.name().map(str::to_owned)
 }
 
 /// The parts of a request body.

@@ -21,6 +21,7 @@ use super::respond::{
 };
 use super::routes::Route;
 use super::shared::{lock, Shared};
+use crate::sim::plumbing::rewrite_body;
 
 /// The largest request body read.
 const MAX_BODY: usize = 32 << 20;
@@ -72,9 +73,20 @@ pub(crate) async fn serve(State(shared): State<Arc<Shared>>, request: Request) -
             None,
         );
     };
-    let fault = lock(&shared.faults).pop_front();
+    let fault = pop_fault(&shared, &target, &method);
     if let Some(fault) = &fault {
         shared.count(|c| c.faults_injected += 1);
+        match fault {
+            WooFault::DeleteProductFirst(id) => {
+                let _deleted = shared.write(|data| data.delete_product(*id).is_some());
+            }
+            WooFault::TrashOrderFirst(id) => {
+                let now = shared.now();
+                let _trashed = shared
+                    .write(|data| data.edit_order(*id, now, |o| "trash".clone_into(&mut o.status)));
+            }
+            _ => {}
+        }
         if let Before::Answer(response) = before(fault).await {
             return response;
         }
@@ -90,10 +102,26 @@ pub(crate) async fn serve(State(shared): State<Arc<Shared>>, request: Request) -
     if response.status().as_u16() == 401 {
         shared.count(|c| c.unauthorized += 1);
     }
-    if fault == Some(WooFault::DropAfterExecute) {
-        return broken_body(b"");
+    match &fault {
+        Some(WooFault::DropAfterExecute) => broken_body(b""),
+        Some(WooFault::Rewrite(rewrite)) => rewrite_body(response, rewrite).await,
+        _ => response,
     }
-    response
+}
+
+/// The first fault queued for any request or for this request's route.
+fn pop_fault(shared: &Shared, target: &Target, method: &str) -> Option<WooFault> {
+    let label = match target {
+        Target::Rest { route, .. } => Route::parse(route)
+            .filter(|r| r.allows(method))
+            .map(|r| r.label(method)),
+        Target::Page => None,
+    };
+    let mut queue = lock(&shared.faults);
+    let index = queue
+        .iter()
+        .position(|(only, _)| only.is_none() || *only == label)?;
+    queue.remove(index).map(|(_, fault)| fault)
 }
 
 /// Query parameters as PHP's `$_GET` holds them (decoded; a repeated key keeps its

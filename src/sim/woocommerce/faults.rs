@@ -3,8 +3,10 @@
 //! request that reaches the store (after the host rate limit), before it executes.
 //!
 //! A faulted request is not executed and changes nothing, except
-//! [`WooFault::Delay`] (slow but real) and [`WooFault::DropAfterExecute`] (the write
-//! happened, the client never hears about it), which say so in their names.
+//! [`WooFault::Delay`] (slow but real), [`WooFault::DropAfterExecute`] (the write
+//! happened, the client never hears about it), [`WooFault::Rewrite`] (real, with its
+//! answer changed), [`WooFault::DeleteProductFirst`] and [`WooFault::TrashOrderFirst`]
+//! (a merchant's deletion just before it), which say so in their names or docs.
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::rate_limit::too_many;
+pub use crate::sim::plumbing::Rewrite;
 
 /// One injected misbehaviour, consumed by the next request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +42,18 @@ pub enum WooFault {
     MalformedJson,
     /// Answers 200 with an HTML page, as a caching proxy or security plugin might.
     HtmlErrorPage,
+    /// Answers 200 with a complete body that is not JSON (a stray comma, a bare word):
+    /// broken syntax rather than a cut-off answer.
+    InvalidJson,
+    /// Executes the request, then sends its answer passed through the rewrite (headers
+    /// kept): data of the wrong shape, an empty page, an odd record.
+    Rewrite(Rewrite),
+    /// Deletes this product for good (as a merchant would between two of the client's
+    /// pages), then executes the request normally.
+    DeleteProductFirst(u64),
+    /// Moves this order to the trash (which drops it from listings), then executes the
+    /// request normally.
+    TrashOrderFirst(u64),
 }
 
 /// What the server does with a fault before executing the request.
@@ -66,7 +81,11 @@ pub(crate) async fn before(fault: &WooFault) -> Before {
         WooFault::ResetMidBody => broken_body(b"[{\"id\":1000001,\"name\":\"Simul"),
         WooFault::MalformedJson => malformed_json(),
         WooFault::HtmlErrorPage => html_page(),
-        WooFault::DropAfterExecute => return Before::Execute,
+        WooFault::InvalidJson => invalid_json(),
+        WooFault::DropAfterExecute
+        | WooFault::Rewrite(_)
+        | WooFault::DeleteProductFirst(_)
+        | WooFault::TrashOrderFirst(_) => return Before::Execute,
     };
     Before::Answer(answer)
 }
@@ -124,4 +143,18 @@ fn html_page() -> Response {
         body,
     )
         .into_response()
+}
+
+/// HTTP 200 with a complete body whose syntax is broken.
+fn invalid_json() -> Response {
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
+        "[{\"id\":1000001,\"name\":\"Simulated\",},NaN]",
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-wp-total", HeaderValue::from_static("1"));
+    headers.insert("x-wp-totalpages", HeaderValue::from_static("1"));
+    response
 }

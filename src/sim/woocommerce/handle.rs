@@ -221,14 +221,24 @@ impl SimWooState {
 
     /// Queues `fault` for the next request (after those already queued).
     pub fn push_fault(&self, fault: WooFault) {
-        lock(&self.shared.faults).push_back(fault);
+        lock(&self.shared.faults).push_back((None, fault));
     }
 
     /// Queues `fault` for each of the next `times` requests.
     pub fn push_faults(&self, fault: &WooFault, times: usize) {
         let mut queue = lock(&self.shared.faults);
         for _ in 0..times {
-            queue.push_back(fault.clone());
+            queue.push_back((None, fault.clone()));
+        }
+    }
+
+    /// Queues `fault` for each of the next `times` requests of `route`, labelled as
+    /// [`WooCounters::requests_for`] counts them (`GET /products`, `POST /products/batch`);
+    /// requests of other routes pass it by.
+    pub fn push_faults_for(&self, route: &str, fault: &WooFault, times: usize) {
+        let mut queue = lock(&self.shared.faults);
+        for _ in 0..times {
+            queue.push_back((Some(route.to_owned()), fault.clone()));
         }
     }
 

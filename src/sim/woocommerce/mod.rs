@@ -63,7 +63,7 @@ mod webhook_api;
 mod tests;
 
 pub use config::{KeyPermission, RateLimit, SimWooConfig};
-pub use faults::WooFault;
+pub use faults::{Rewrite, WooFault};
 pub use handle::{
     SimWooLine, SimWooMeta, SimWooOrder, SimWooProduct, SimWooState, SimWooVariation,
     SimWooWebhook, WooCounters,

@@ -43,7 +43,9 @@ pub(crate) struct Shared {
     pub data: RwLock<ShopData>,
     pub permission: Mutex<KeyPermission>,
     pub counters: Mutex<WooCounters>,
-    pub faults: Mutex<std::collections::VecDeque<WooFault>>,
+    /// Queued faults: `(route, fault)`, a fault with a route label (`GET /products`)
+    /// waits for a request of that route.
+    pub faults: Mutex<std::collections::VecDeque<(Option<String>, WooFault)>>,
     /// Batch update items to refuse, by product id, each with the HTTP status its
     /// per-item error carries; each is consumed by one refusal.
     pub refused_items: Mutex<std::collections::HashMap<u64, std::collections::VecDeque<u16>>>,

@@ -33,7 +33,7 @@ use crate::platform::shopify::read::{
 };
 use crate::store::{Checkpoint, ShopStore, StoreError};
 pub use crate::sync::report::{CountCheck, PassReport, PullReport};
-use crate::sync::stored::{advance, remove_unseen_products};
+use crate::sync::stored::{remove_unseen_products, PassCheckpoint};
 
 /// Checkpoint names in the store.
 pub const PRODUCTS: &str = "shopify.products";
@@ -217,7 +217,7 @@ async fn products_pass<S: Sleeper>(
         .checkpoint(PRODUCTS)?
         .map(|c| c.updated_at - options.overlap);
     tracing::info!(?since, "paged products pass started");
-    let (mut pass, seen) = fetch_products(
+    let (mut pass, seen, whole) = fetch_products(
         client,
         shop,
         since.map(updated_since),
@@ -230,30 +230,34 @@ async fn products_pass<S: Sleeper>(
     } else {
         "paged"
     };
-    if since.is_none() {
-        // A pass over every product also tells which stored ones are gone.
+    if since.is_none() && whole {
+        // A pass over every product also tells which stored ones are gone (unless a
+        // page came back empty: then some were not seen).
         report.deleted_products += remove_unseen_products(shop, &seen)?;
     }
     Ok(pass)
 }
 
 /// Reads every product matching `query` into the store; moves `checkpoint` (if any) page
-/// by page (the pass is ordered by `UPDATED_AT`). Returns the ids
-/// seen, unreadable ones included: a product we cannot read is not a deleted one.
+/// by page (the pass is ordered by `UPDATED_AT`), holding it after a page not read whole.
+/// Returns the ids seen, unreadable ones included (a product we cannot read is not a
+/// deleted one), and whether every page was whole.
 async fn fetch_products<S: Sleeper>(
     client: &ShopifyClient<S>,
     shop: &ShopStore,
     query: Option<String>,
     checkpoint: Option<&str>,
     report: &mut PullReport,
-) -> Result<(PassReport, HashSet<String>), PullError> {
+) -> Result<(PassReport, HashSet<String>, bool), PullError> {
     let mut pass = PassReport::default();
     let mut seen = HashSet::new();
     let mut after = None;
+    let mut progress = PassCheckpoint::new(shop, checkpoint);
     loop {
         let (nodes, info) = read::products_page(client, query.clone(), after.take()).await?;
         pass.pages += 1;
         let mut newest = None;
+        let mut whole = whole_page(nodes.len(), &info, report);
         for node in nodes {
             let mapped = node
                 .map_err(|e| (e.id.clone(), format!("product {e}")))
@@ -274,16 +278,17 @@ async fn fetch_products<S: Sleeper>(
                 Err((id, problem)) => {
                     seen.extend(id);
                     report.problem(problem);
+                    whole = false;
                 }
             }
         }
-        advance(shop, checkpoint, newest)?;
+        progress.page(newest, whole)?;
         match info.next_after() {
             Some(cursor) => after = Some(cursor.to_owned()),
             None => break,
         }
     }
-    Ok((pass, seen))
+    Ok((pass, seen, !progress.held()))
 }
 
 /// Orders changed since the checkpoint (all visible ones on a first sync), page by page.
@@ -311,7 +316,7 @@ async fn orders_pass<S: Sleeper>(
 }
 
 /// Reads every order matching `query` into the store; moves `checkpoint` (if any) page by
-/// page (the pass is ordered by `UPDATED_AT`).
+/// page (the pass is ordered by `UPDATED_AT`), holding it after a page not read whole.
 async fn fetch_orders<S: Sleeper>(
     client: &ShopifyClient<S>,
     shop: &ShopStore,
@@ -322,10 +327,12 @@ async fn fetch_orders<S: Sleeper>(
 ) -> Result<PassReport, PullError> {
     let mut pass = PassReport::default();
     let mut after = None;
+    let mut progress = PassCheckpoint::new(shop, checkpoint);
     loop {
         let (nodes, info) = read::orders_page(client, query.clone(), after.take()).await?;
         pass.pages += 1;
         let mut newest = None;
+        let mut whole = whole_page(nodes.len(), &info, report);
         for node in nodes {
             let rest = match &node {
                 Ok(wire) => rest_of_lines(client, wire).await?,
@@ -343,16 +350,33 @@ async fn fetch_orders<S: Sleeper>(
                     shop.put_order(&order)?;
                     pass.stored += 1;
                 }
-                Err(problem) => report.problem(problem),
+                Err(problem) => {
+                    report.problem(problem);
+                    whole = false;
+                }
             }
         }
-        advance(shop, checkpoint, newest)?;
+        progress.page(newest, whole)?;
         match info.next_after() {
             Some(cursor) => after = Some(cursor.to_owned()),
             None => break,
         }
     }
     Ok(pass)
+}
+
+/// Whether a page of `nodes` records can be whole: an empty page that says more follow
+/// is not (Shopify lost its records for a moment), and is reported.
+fn whole_page(nodes: usize, info: &read::PageInfo, report: &mut PullReport) -> bool {
+    if nodes == 0 && info.has_next_page {
+        report.problem(
+            "Shopify answered an empty page that says more follow; the checkpoint stays, \
+             so the next pull reads these changes again"
+                .to_owned(),
+        );
+        return false;
+    }
+    true
 }
 
 /// The line items an Orders page left out of `wire` (orders with many lines).
@@ -398,7 +422,7 @@ async fn reconcile<S: Sleeper>(
         report.deleted_products += removed;
         repair = Some(format!("removed {removed} products deleted on Shopify"));
     } else if stored < platform {
-        let (pass, _) = fetch_products(client, shop, None, None, report).await?;
+        let (pass, _, _) = fetch_products(client, shop, None, None, report).await?;
         repair = Some(format!("re-fetched all products ({} stored)", pass.stored));
     }
     let store = if repair.is_some() {

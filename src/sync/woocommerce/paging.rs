@@ -27,6 +27,9 @@ pub struct Page {
     pub number: u64,
     /// The records.
     pub items: Vec<Value>,
+    /// `X-WP-Total` as this page was answered: a change during a walk means records
+    /// moved between pages under it.
+    pub total: Option<u64>,
 }
 
 /// A date as `modified_after` must take it: UTC without designator, to go with
@@ -37,6 +40,10 @@ pub fn bare_utc(at: DateTime<Utc>) -> String {
 }
 
 /// Every page of `path` with `query` (plus `per_page` and `page`), in order.
+///
+/// Offset paging is not a snapshot: a record deleted or trashed during the walk shifts
+/// the later ones back by one, and one of them is never listed. Callers compare each
+/// page's [`Page::total`] with the first one's ([`Walk`]) to notice.
 #[must_use]
 pub fn pages<'a, S: Sleeper + Clone + 'static>(
     client: &'a WooClient<S>,
@@ -101,6 +108,29 @@ pub async fn total<S: Sleeper + Clone + 'static>(
     })
 }
 
+/// Whether a walk's pages so far can be trusted to have listed every record: none came
+/// back short before the last one, and the total never changed.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pages: u64,
+    first_total: Option<u64>,
+    short_seen: bool,
+}
+
+impl Walk {
+    /// Takes the next page in order; `false` when the walk can no longer be trusted to
+    /// be whole from this page on (an earlier page was short, or records moved).
+    pub fn page(&mut self, page: &Page) -> bool {
+        if self.pages == 0 {
+            self.first_total = page.total;
+        }
+        self.pages += 1;
+        let whole = !self.short_seen && self.first_total == page.total;
+        self.short_seen |= page.items.len() < PER_PAGE;
+        whole
+    }
+}
+
 async fn fetch_first<S: Sleeper + Clone + 'static>(
     client: &WooClient<S>,
     operation: &'static str,
@@ -113,6 +143,7 @@ async fn fetch_first<S: Sleeper + Clone + 'static>(
     let page = Page {
         number: 1,
         items: listing.body,
+        total: listing.total,
     };
     Ok((page, listing.total_pages))
 }
@@ -194,6 +225,7 @@ async fn fetch<S: Sleeper + Clone + 'static>(
     Ok(Page {
         number,
         items: listing.body,
+        total: listing.total,
     })
 }
 

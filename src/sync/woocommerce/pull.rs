@@ -29,7 +29,7 @@ use crate::platform::woocommerce::client::{WooClient, WooError};
 use crate::platform::woocommerce::map;
 use crate::platform::woocommerce::wire::{WireOrder, WireProduct, WireVariation};
 use crate::store::{ShopStore, StoreError};
-use crate::sync::stored::{advance, remove_unseen_products};
+use crate::sync::stored::{advance, remove_unseen_products, PassCheckpoint};
 
 pub use crate::sync::report::{CountCheck, PassReport, PullReport};
 
@@ -119,7 +119,7 @@ async fn products_pass<S: Sleeper + Clone + 'static>(
     report: &mut PullReport,
 ) -> Result<PassReport, PullError> {
     let query = pass_query(since);
-    let (mut pass, seen, newest) = fetch_products(
+    let (mut pass, seen, newest, whole) = fetch_products(
         client,
         shop,
         query,
@@ -133,8 +133,9 @@ async fn products_pass<S: Sleeper + Clone + 'static>(
     } else {
         "paged"
     };
-    if since.is_none() {
-        // A walk over every product also tells which stored ones are gone.
+    if since.is_none() && whole {
+        // A walk over every product also tells which stored ones are gone, unless it
+        // was not whole: then the next pass walks again.
         report.deleted_products += remove_unseen_products(shop, &seen)?;
         advance(shop, Some(PRODUCTS), newest)?;
     }
@@ -143,8 +144,9 @@ async fn products_pass<S: Sleeper + Clone + 'static>(
 
 /// Reads every product matching `query` into the store, variations included. Moves
 /// `checkpoint` (if any) page by page, which is only right for a query ordered by
-/// modification time. Returns the pass, the ids seen (unreadable ones included: a
-/// product we cannot read is not a deleted one) and the newest change seen.
+/// modification time, and holds it after a page not read whole. Returns the pass, the
+/// ids seen (unreadable ones included: a product we cannot read is not a deleted one),
+/// the newest change seen and whether every page was read whole.
 async fn fetch_products<S: Sleeper + Clone + 'static>(
     client: &WooClient<S>,
     shop: &ShopStore,
@@ -152,10 +154,12 @@ async fn fetch_products<S: Sleeper + Clone + 'static>(
     checkpoint: Option<&str>,
     options: &PullOptions,
     report: &mut PullReport,
-) -> Result<(PassReport, HashSet<String>, Option<DateTime<Utc>>), PullError> {
+) -> Result<(PassReport, HashSet<String>, Option<DateTime<Utc>>, bool), PullError> {
     let mut pass = PassReport::default();
     let mut seen = HashSet::new();
     let mut newest_overall = None;
+    let mut walk = paging::Walk::default();
+    let mut progress = PassCheckpoint::new(shop, checkpoint);
     let pages = paging::pages(
         client,
         "products page",
@@ -167,6 +171,8 @@ async fn fetch_products<S: Sleeper + Clone + 'static>(
     while let Some(page) = pages.next().await {
         let page = page?;
         pass.pages += 1;
+        let whole = walk.page(&page) || skipped_records(report, "products");
+        let problems = report.problem_count;
         let mut newest = None;
         let mut products = Vec::new();
         for item in page.items {
@@ -191,10 +197,20 @@ async fn fetch_products<S: Sleeper + Clone + 'static>(
             }
         }
         newest_overall = newest_overall.max(newest);
-        durable(shop, checkpoint, newest)?;
+        progress.page(newest, whole && report.problem_count == problems)?;
     }
     shop.flush()?;
-    Ok((pass, seen, newest_overall))
+    Ok((pass, seen, newest_overall, !progress.held()))
+}
+
+/// Reports that a walk's pages shifted or came back short, so records may have been
+/// skipped; always `false` (the page is not whole), to read as `whole || skipped(…)`.
+fn skipped_records(report: &mut PullReport, what: &str) -> bool {
+    report.problem(format!(
+        "the {what} listing changed or came back short during the walk, so some {what} \
+         may have been skipped; the checkpoint stays and the next pull reads them again"
+    ));
+    false
 }
 
 /// Maps a page's products, fetching the variations of variable ones concurrently.
@@ -289,7 +305,7 @@ async fn orders_pass<S: Sleeper + Clone + 'static>(
     report: &mut PullReport,
 ) -> Result<PassReport, PullError> {
     let checkpoint = since.is_some().then_some(ORDERS);
-    let (mut pass, newest) = fetch_orders(
+    let (mut pass, newest, whole) = fetch_orders(
         client,
         shop,
         salt,
@@ -302,14 +318,17 @@ async fn orders_pass<S: Sleeper + Clone + 'static>(
     pass.mode = if since.is_some() {
         "incremental"
     } else {
-        advance(shop, Some(ORDERS), newest)?;
+        if whole {
+            advance(shop, Some(ORDERS), newest)?;
+        }
         "paged"
     };
     Ok(pass)
 }
 
 /// Reads every order matching `query` into the store; moves `checkpoint` (if any) page
-/// by page. Returns the pass and the newest change seen.
+/// by page, holding it after a page not read whole. Returns the pass, the newest change
+/// seen and whether every page was read whole.
 async fn fetch_orders<S: Sleeper + Clone + 'static>(
     client: &WooClient<S>,
     shop: &ShopStore,
@@ -318,14 +337,18 @@ async fn fetch_orders<S: Sleeper + Clone + 'static>(
     checkpoint: Option<&str>,
     options: &PullOptions,
     report: &mut PullReport,
-) -> Result<(PassReport, Option<DateTime<Utc>>), PullError> {
+) -> Result<(PassReport, Option<DateTime<Utc>>, bool), PullError> {
     let mut pass = PassReport::default();
     let mut newest_overall = None;
+    let mut walk = paging::Walk::default();
+    let mut progress = PassCheckpoint::new(shop, checkpoint);
     let pages = paging::pages(client, "orders page", "/orders", query, options.concurrency);
     futures::pin_mut!(pages);
     while let Some(page) = pages.next().await {
         let page = page?;
         pass.pages += 1;
+        let whole = walk.page(&page) || skipped_records(report, "orders");
+        let problems = report.problem_count;
         let mut newest = None;
         for item in page.items {
             let mapped = read_record::<WireOrder>(&item, "order")
@@ -346,25 +369,10 @@ async fn fetch_orders<S: Sleeper + Clone + 'static>(
             }
         }
         newest_overall = newest_overall.max(newest);
-        durable(shop, checkpoint, newest)?;
+        progress.page(newest, whole && report.problem_count == problems)?;
     }
     shop.flush()?;
-    Ok((pass, newest_overall))
-}
-
-/// After a page of a pass ordered by modification time (`checkpoint` set): flush it,
-/// then move the checkpoint. A walk by id has no checkpoint to move page by page, so
-/// its pages are left to sled's own flushing and the walk flushes once at its end (a
-/// crash before that repeats the walk; nothing was acknowledged).
-fn durable(
-    shop: &ShopStore,
-    checkpoint: Option<&str>,
-    newest: Option<DateTime<Utc>>,
-) -> Result<(), StoreError> {
-    if checkpoint.is_some() {
-        advance(shop, checkpoint, newest)?;
-    }
-    Ok(())
+    Ok((pass, newest_overall, !progress.held()))
 }
 
 /// Compares the stored products with `X-WP-Total` and repairs a difference. Missing
@@ -390,7 +398,7 @@ async fn reconcile_products<S: Sleeper + Clone + 'static>(
         ));
     } else if stored < platform && !walked_all {
         let query = pass_query(None);
-        let (pass, _, _) = fetch_products(client, shop, query, None, options, report).await?;
+        let (pass, ..) = fetch_products(client, shop, query, None, options, report).await?;
         repair = Some(format!("re-fetched all products ({} stored)", pass.stored));
     }
     let store = if repair.is_some() {
@@ -444,7 +452,7 @@ async fn reconcile_orders<S: Sleeper + Clone + 'static>(
             gone.len()
         ));
     } else if stored + forgotten < platform && !walked_all {
-        let (pass, _) =
+        let (pass, ..) =
             fetch_orders(client, shop, salt, pass_query(None), None, options, report).await?;
         repair = Some(format!("re-fetched all orders ({} stored)", pass.stored));
     }

@@ -314,3 +314,16 @@ fn two_hundred_thousand_lines_stream_with_bounded_memory() {
     let stats = assembler.stats();
     assert_eq!((stats.peak_pending, stats.peak_open, stats.late), (0, 3, 0));
 }
+
+#[test]
+fn a_last_line_cut_short_ends_the_stream_as_truncated() {
+    let input = format!("{PRODUCT}\n{{\"id\":\"gid://shopify/Pro");
+    let mut reader = BulkReader::new(input.as_bytes());
+    assert!(matches!(reader.next(), Some(Ok(_))));
+    let error = reader.next().expect("an error").expect_err("truncated");
+    assert!(
+        matches!(error, LineError::Io { line: 2, .. }) && error.to_string().contains("truncated"),
+        "{error}"
+    );
+    assert!(reader.next().is_none());
+}

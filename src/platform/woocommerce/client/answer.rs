@@ -81,13 +81,20 @@ pub(super) enum Undecodable {
 
 /// Reads a 2xx body into `T`, naming the field that did not fit.
 pub(super) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Undecodable> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let body = crate::platform::lone_surrogates::replace_lone_surrogates(body);
+    let mut deserializer = serde_json::Deserializer::from_slice(&body);
     let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|e| {
-        if e.inner().classify() == serde_json::error::Category::Data {
-            let path = e.path().to_string();
-            Undecodable::Misfit(format!("field `{path}`: {}", e.inner()))
-        } else {
-            Undecodable::Unreadable(format!("not valid JSON ({})", e.inner()))
+        // The type error comes first when a cut-off or broken body also starts in the
+        // wrong shape; such a body is unreadable (a transport fault, retried as one),
+        // not a misfit.
+        let syntax = serde_json::from_slice::<serde::de::IgnoredAny>(&body).err();
+        match syntax {
+            None if e.inner().classify() == serde_json::error::Category::Data => {
+                let path = e.path().to_string();
+                Undecodable::Misfit(format!("field `{path}`: {}", e.inner()))
+            }
+            Some(syntax) => Undecodable::Unreadable(format!("not valid JSON ({syntax})")),
+            None => Undecodable::Unreadable(format!("not valid JSON ({})", e.inner())),
         }
     })?;
     deserializer
