@@ -10,7 +10,7 @@ mod hostile;
 use std::fmt::Write as _;
 
 use proptest::prelude::*;
-use upsell_sync::config::Config;
+use upsell_sync::config::{Config, ConfigError};
 use upsell_sync::import::{order_lines, Columns};
 use upsell_sync::model::InstallSalt;
 
@@ -267,12 +267,20 @@ proptest! {
         let lines = key_lines(&text);
         let (at, key) = which.get(&lines).clone();
         let (changed, line) = edited(&text, at, &key, &edit);
-        if let Err(error) = Config::from_toml_str(&changed, "edited.toml") {
-            let message = error.to_string();
-            let named = message.contains(&key)
-                || message.contains(&format!("line {line}"))
-                || message.contains(&format!("line {}", line + 1));
-            prop_assert!(named, "edit {edit:?} of `{key}` (line {line}): {message}");
+        match Config::from_toml_str(&changed, "edited.toml") {
+            Ok(_) => {}
+            // A syntax error is found at or after the edit, never before it: an
+            // unclosed `{`, `[` or `"` runs on into the lines that follow.
+            Err(ConfigError::Syntax { line: found, message, .. }) => {
+                prop_assert!(found.is_some_and(|found| found >= line), "edit {edit:?} of `{key}` (line {line}): line {found:?}: {message}");
+            }
+            Err(error) => {
+                let message = error.to_string();
+                let named = message.contains(&key)
+                    || message.contains(&format!("line {line}"))
+                    || message.contains(&format!("line {}", line + 1));
+                prop_assert!(named, "edit {edit:?} of `{key}` (line {line}): {message}");
+            }
         }
     }
 }

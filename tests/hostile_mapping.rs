@@ -188,8 +188,14 @@ fn check_mutated(
     after: &Outcome,
 ) {
     let key = mutation.key().unwrap_or(".");
-    let whole_record =
-        record_index(kind, mutation).is_some() && mutation.path.len() == kind.records.len() + 1;
+    // An edit of a record itself, of the list holding the records or of what holds
+    // that list can leave records that are not objects: their problem names the record.
+    let whole_record = mutation.path.len() <= kind.records.len() + 1
+        && kind
+            .records
+            .iter()
+            .zip(&mutation.path)
+            .all(|(name, step)| *step == Step::Key((*name).to_owned()));
     let names_the_place =
         |error: &str| error.contains(key) || (whole_record && error.starts_with(kind.record));
     match after {
