@@ -107,7 +107,9 @@ pub fn decode<T: DeserializeOwned>(topic: &str, body: &[u8]) -> Result<T, Payloa
             }
             PayloadError::new(topic, field, reason)
         } else {
-            PayloadError::new(topic, field, format!("not valid JSON ({inner})"))
+            // The body as a whole is not JSON; the reason says where. (The parser's
+            // path there may be an empty key, which would name no field at all.)
+            PayloadError::new(topic, ".", format!("not valid JSON ({inner})"))
         }
     })?;
     deserializer.end().map_err(|e| {
@@ -159,6 +161,14 @@ mod tests {
         let err = decode::<IdOnly>("products/delete", br#"{"id": 1} {}"#).unwrap_err();
         assert!(err.reason.starts_with("trailing data"), "{err}");
         assert_eq!(decode::<IdOnly>("t", br#"{"id": 7}"#).unwrap().id, 7);
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_names_the_whole_body_even_inside_an_empty_key() {
+        // Found by the webhook_woocommerce fuzz target: the field came out empty.
+        let err = decode::<IdOnly>("order.created", br#"{"":r0}:60}d"20}"#).unwrap_err();
+        assert_eq!(err.field, ".");
+        assert!(err.reason.starts_with("not valid JSON"), "{err}");
     }
 
     #[test]

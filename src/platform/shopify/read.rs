@@ -267,8 +267,10 @@ fn count(first: i64) -> u32 {
     u32::try_from(first.max(0)).unwrap_or(u32::MAX)
 }
 
-/// Reads every node on its own, so one odd record costs only itself.
-fn read_nodes<T: serde::de::DeserializeOwned>(nodes: Vec<serde_json::Value>) -> Vec<Node<T>> {
+/// Reads every node on its own, so one odd record costs only itself. Public for the
+/// hostile-input tests and fuzz targets, which feed it arbitrary nodes.
+#[must_use]
+pub fn read_nodes<T: serde::de::DeserializeOwned>(nodes: Vec<serde_json::Value>) -> Vec<Node<T>> {
     nodes
         .into_iter()
         .map(|node| {

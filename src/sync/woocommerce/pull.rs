@@ -497,8 +497,8 @@ async fn collect_ids<S: Sleeper + Clone + 'static>(
 
 /// Reads one record of a page on its own, so a bad one is reported (naming its id and
 /// the field) while the rest of the page is stored. The id, when readable, comes back
-/// with the problem.
-fn read_record<T: DeserializeOwned>(
+/// with the problem. Public for the hostile-input tests and fuzz targets.
+pub fn read_record<T: DeserializeOwned>(
     item: &Value,
     what: &str,
 ) -> Result<T, (Option<String>, String)> {
