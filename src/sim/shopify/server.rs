@@ -32,8 +32,8 @@ use super::shared::{lock, read, Settings, Shared, IMAGE_PATH};
 use super::staged::{upload, MAX_UPLOAD_BYTES};
 use super::values::coerce_variables;
 use super::webhooks::Setup;
-use crate::sim::product_image;
 use crate::sim::plumbing::rewrite_body;
+use crate::sim::product_image;
 
 /// How long a poll waits for a bulk worker that should finish on it.
 const BULK_WAIT: Duration = Duration::from_secs(10);
