@@ -182,16 +182,18 @@ impl Scenario {
     /// both streams are used up. The stores send the webhooks.
     pub fn place_next_order(&mut self) -> Option<&'static str> {
         let (shopify_turn, index) = (self.sent % 2 == 0, self.sent / 2);
-        self.sent += 1;
-        if shopify_turn {
+        let shop = if shopify_turn {
             let order = self.shopify_stream.get(index)?;
             let _ = self.shopify.state().add_order(order);
-            Some(SHOPIFY_SHOP)
+            SHOPIFY_SHOP
         } else {
             let order = self.woo_stream.get(index)?;
             let _ = self.woo.state().add_order(order);
-            Some(WOO_SHOP)
-        }
+            WOO_SHOP
+        };
+        // Counted only when placed, so `place_again` goes on alternating the stores.
+        self.sent += 1;
+        Some(shop)
     }
 
     /// Places a held-back order again, as a new order, cycling through both streams and
