@@ -247,9 +247,26 @@ fn file_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// Whether `needle` occurs in `haystack`. A number (a bare customer id) counts only as a
+/// whole number: not inside a longer run of digits (another shop's GID) or a fraction
+/// of a second (the nanoseconds of a stored timestamp), which would match by chance.
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+    let bytes = needle.as_bytes();
+    if bytes.is_empty() {
+        return false;
+    }
+    let numeric = bytes.iter().all(u8::is_ascii_digit);
+    haystack
+        .windows(bytes.len())
+        .enumerate()
+        .filter(|(_, w)| *w == bytes)
+        .any(|(at, _)| {
+            let before = at.checked_sub(1).map(|i| haystack[i]);
+            let after = haystack.get(at + bytes.len()).copied();
+            !numeric
+                || !(before.is_some_and(|b| b.is_ascii_digit() || b == b'.')
+                    || after.is_some_and(|b| b.is_ascii_digit()))
+        })
 }
 
 /// The needles found in the store's trees or files, with where.
