@@ -106,6 +106,16 @@ pub fn decode<T: DeserializeOwned>(topic: &str, body: &[u8]) -> Result<T, Payloa
                 field = join(&field, missing);
             }
             PayloadError::new(topic, field, reason)
+        } else if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+            // Valid JSON that serde_json still reports as a syntax error: a list where
+            // an enum's text belongs reads as "expected value". The shape at the path
+            // is wrong, so name the path.
+            let field = if field.is_empty() {
+                ".".to_owned()
+            } else {
+                field
+            };
+            PayloadError::new(topic, field, format!("unexpected value ({inner})"))
         } else {
             // The body as a whole is not JSON; the reason says where. (The parser's
             // path there may be an empty key, which would name no field at all.)
@@ -169,6 +179,26 @@ mod tests {
         let err = decode::<IdOnly>("order.created", br#"{"":r0}:60}d"20}"#).unwrap_err();
         assert_eq!(err.field, ".");
         assert!(err.reason.starts_with("not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn a_list_where_an_enum_belongs_names_the_field_not_the_whole_body() {
+        // Found by tests/hostile_webhooks.rs: serde_json calls this a syntax error.
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Kind {
+            Simple,
+            #[serde(other)]
+            Other,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        struct Typed {
+            #[serde(rename = "type")]
+            _kind: Kind,
+        }
+        let err = decode::<Typed>("product.created", br#"{"type": []}"#).unwrap_err();
+        assert_eq!(err.field, "type", "{err}");
+        assert!(!err.reason.starts_with("not valid JSON"), "{err}");
     }
 
     #[test]
