@@ -9,9 +9,13 @@
 //! - the redaction webhooks (Shopify `customers/redact`, WooCommerce `customer.deleted`)
 //!   forget the customer just as well.
 
+#[path = "support/files.rs"]
+mod files;
 mod support;
 
 use std::path::{Path, PathBuf};
+
+use files::files_under;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
@@ -230,23 +234,6 @@ fn open_sled(path: &Path) -> sled::Db {
     }
 }
 
-/// The raw bytes of every file under `dir`, with their paths.
-fn file_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files
-}
-
 /// Whether `needle` occurs in `haystack`. A number (a bare customer id) counts only as a
 /// whole number: not inside a longer run of digits (another shop's GID) or a fraction
 /// of a second (the nanoseconds of a stored timestamp), which would match by chance.
@@ -277,7 +264,7 @@ fn leaks(store_path: &Path, needles: &[String]) -> Vec<String> {
         .filter(|n| contains(&entries, n))
         .map(|n| format!("{n:?} in a tree"))
         .collect();
-    for (path, bytes) in file_bytes(store_path) {
+    for (path, bytes) in files_under(store_path) {
         for needle in needles.iter().filter(|n| contains(&bytes, n)) {
             found.push(format!("{needle:?} in {}", path.display()));
         }

@@ -11,10 +11,15 @@
 //! Also: the admin listener is on loopback by default, and `run` warns loudly, naming
 //! TLS and the reverse proxy, when it is bound elsewhere.
 
+#[path = "support/files.rs"]
+mod files;
+
 use std::fmt::Write as _;
 use std::io::Read as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+use files::files_under;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -322,14 +327,14 @@ fn no_secret_shows_in_any_output_log_page_answer_or_stored_file() {
 
         daemon_session(&rig, &mut seen).await;
 
-        for (path, bytes) in files(&rig.data_dir()) {
+        for (path, bytes) in files_under(&rig.data_dir()) {
             seen.add(path.display().to_string(), bytes);
         }
         let leaks = seen.leaks();
         assert!(leaks.is_empty(), "secrets leaked: {leaks:#?}");
         // The search sees what is there: the secret files themselves hold them.
         let mut control = Collected::default();
-        for (path, bytes) in files(&rig.dir.path().join("secrets")) {
+        for (path, bytes) in files_under(&rig.dir.path().join("secrets")) {
             control.add(path.display().to_string(), bytes);
         }
         assert_eq!(control.leaks().len(), 3);
@@ -517,23 +522,6 @@ fn terminate(child: &mut Child) {
     assert!(sent.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "the daemon exited with {status}");
-}
-
-/// Every file under `dir` with its bytes.
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                found.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    found
 }
 
 #[test]
