@@ -4,6 +4,11 @@
 //! at a fixed interval (503, 429, connection reset, truncated JSON, throttle or HTML
 //! page; `FaultRounds`).
 //!
+//! With `--steady`, the orders are edits of orders already in the stores (one unit more
+//! or fewer, sent back whole as `orders/updated` / `order.updated`) instead of new ones:
+//! the daemon does the same work per webhook, but its data stays the same size, so its
+//! memory must stay flat. Without it, every order is new and the data grows.
+//!
 //! Every `--sample-seconds` it records the daemon's resident memory and open files
 //! (from `/proc`) and, from `/metrics`, the webhook queue depth, jobs applied, errors
 //! and failures, into a CSV. At the end it prints a summary: memory after warm-up
@@ -32,9 +37,12 @@ struct Args {
     /// How long to run.
     #[arg(long, default_value_t = 30)]
     minutes: u64,
-    /// New orders per second, alternating between the stores.
+    /// Orders per second, alternating between the stores.
     #[arg(long, default_value_t = 10)]
     orders_per_second: u32,
+    /// Edit orders already in the stores instead of placing new ones.
+    #[arg(long)]
+    steady: bool,
     /// Seconds between rounds of faults.
     #[arg(long, default_value_t = 30)]
     fault_every: u64,
@@ -62,6 +70,8 @@ struct Sample {
     errors: f64,
     failures: f64,
     placed: usize,
+    /// Orders the daemon counts, both shops.
+    orders: f64,
     faults: usize,
 }
 
@@ -98,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
     let drained = wait_empty_queue(&http, &base).await;
     let stopped = terminate(daemon)?;
     write_csv(&args.csv, &samples)?;
-    let summary = summarize(&samples, drained, &stopped);
+    let summary = summarize(&samples, drained, &stopped, args.steady);
     println!("{summary}\nsamples: {}", args.csv.display());
     ensure!(drained.is_some(), "the queue did not empty after the run");
     ensure!(stopped.0.success(), "the daemon exited with {}", stopped.0);
@@ -125,7 +135,9 @@ async fn soak(
     while Instant::now() < end {
         tokio::select! {
             _ = order_tick.tick() => {
-                if scenario.place_next_order().is_none() {
+                if args.steady {
+                    scenario.touch_next_order();
+                } else if scenario.place_next_order().is_none() {
                     scenario.place_again();
                 }
             }
@@ -146,13 +158,14 @@ async fn soak(
                     applied: metric(&text, "upsell_sync_jobs_applied"),
                     errors: metric(&text, "upsell_sync_errors"),
                     failures: metric(&text, "upsell_sync_failures"),
-                    placed: scenario.placed(),
+                    placed: scenario.placed() + scenario.touched(),
+                    orders: metric(&text, "upsell_sync_orders"),
                     faults: rounds * 2,
                 };
                 println!(
-                    "{:>6.0} s  rss {:>6.1} MB  files {:>3}  queue {:>5}  applied {:>7}  placed {:>6}  faults {:>4}",
+                    "{:>6.0} s  rss {:>6.1} MB  files {:>3}  queue {:>5}  applied {:>7}  sent {:>6}  counted {:>6}  faults {:>4}",
                     sample.seconds, sample.rss_mb, sample.open_files, sample.queue,
-                    sample.applied, sample.placed, sample.faults
+                    sample.applied, sample.placed, sample.orders, sample.faults
                 );
                 samples.push(sample);
             }
@@ -299,11 +312,11 @@ fn write_csv(path: &Path, samples: &[Sample]) -> anyhow::Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     let mut out =
-        String::from("seconds,rss_mb,open_files,queue_depth,jobs_applied,errors,failures,orders_placed,faults_injected\n");
+        String::from("seconds,rss_mb,open_files,queue_depth,jobs_applied,errors,failures,orders_sent,orders_counted,faults_injected\n");
     for s in samples {
         let _ = writeln!(
             out,
-            "{:.0},{:.1},{},{},{},{},{},{},{}",
+            "{:.0},{:.1},{},{},{},{},{},{},{},{}",
             s.seconds,
             s.rss_mb,
             s.open_files,
@@ -312,6 +325,7 @@ fn write_csv(path: &Path, samples: &[Sample]) -> anyhow::Result<()> {
             s.errors,
             s.failures,
             s.placed,
+            s.orders,
             s.faults
         );
     }
@@ -325,6 +339,7 @@ fn summarize(
     samples: &[Sample],
     drained: Option<Duration>,
     stopped: &(std::process::ExitStatus, Duration),
+    steady: bool,
 ) -> String {
     let Some(last) = samples.last() else {
         return "no samples".to_owned();
@@ -336,7 +351,8 @@ fn summarize(
     let (min_files, max_files) = (files.clone().min().unwrap_or(0), files.max().unwrap_or(0));
     let max_queue = samples.iter().map(|s| s.queue).fold(0.0, f64::max);
     format!(
-        "soak: {:.0} min, {} orders placed, {} faults injected, {} jobs applied, {} errors recorded\n\
+        "soak: {:.0} min, {} orders {}, {} faults injected, {} jobs applied, {} errors recorded\n\
+         orders counted by the daemon: {} after warm-up, {} at the end\n\
          memory: {:.1} MB after warm-up ({:.0} s), {:.1} MB at the end, max {:.1} MB; \
          trend over the second half {:+.2} MB/hour\n\
          open files: {min_files}..{max_files}\n\
@@ -344,9 +360,12 @@ fn summarize(
          SIGTERM: {} in {:.1} s",
         last.seconds / 60.0,
         last.placed,
+        if steady { "edited" } else { "placed" },
         last.faults,
         last.applied,
         last.errors,
+        warm.orders,
+        last.orders,
         warm.rss_mb,
         warm.seconds,
         last.rss_mb,

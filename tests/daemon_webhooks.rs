@@ -396,3 +396,37 @@ fn privacy_topics_delete_what_they_name_and_uninstall_stops_the_shop() {
         rig.daemon.shutdown().await.unwrap();
     });
 }
+
+/// A merchant editing orders (one unit more or fewer) makes the platform send each
+/// whole order back: the daemon applies every one as an update and re-ranks what it
+/// touches, and its order count stays where it was (the steady soak rests on this).
+#[test]
+fn touched_orders_come_back_as_updates_and_the_order_count_stays() {
+    runtime().block_on(async {
+        let mut rig = Rig::start().await;
+        rig.scenario.subscribe(rig.daemon.address());
+        rig.settle(SHOPIFY_SHOP).await;
+        rig.settle(WOO_SHOP).await;
+        let board = rig.daemon.board();
+        let before = [SHOPIFY_SHOP, WOO_SHOP].map(|shop| board.shop(shop).unwrap());
+        let stored = [SHOPIFY_SHOP, WOO_SHOP].map(|shop| rig.store(shop).order_count());
+        for _ in 0..20 {
+            rig.scenario.touch_next_order();
+        }
+        assert_eq!(rig.scenario.touched(), 20);
+        for ((shop, before), stored) in [SHOPIFY_SHOP, WOO_SHOP].iter().zip(&before).zip(stored) {
+            rig.wait_for(shop, "ten updates applied", |s| {
+                s.jobs_applied >= before.jobs_applied + 10
+            })
+            .await;
+            rig.settle(shop).await;
+            let after = board.shop(shop).unwrap();
+            assert_eq!(after.orders, before.orders, "{shop}");
+            assert_eq!(rig.store(shop).order_count(), stored, "{shop}");
+            assert!(before.orders > 0, "{shop}");
+            assert_eq!(after.failures, 0, "{shop}");
+            assert!(after.errors.is_empty(), "{shop}: {:?}", after.errors);
+        }
+        rig.daemon.shutdown().await.unwrap();
+    });
+}

@@ -43,6 +43,10 @@ pub struct Baskets {
     cap: usize,
     /// Slots may be `None` after an order was withdrawn.
     pub(crate) baskets: Vec<Option<Basket>>,
+    /// The `None` slots, taken again before `baskets` grows: a daemon sees the same
+    /// orders updated over and over (fulfilled, refunded, edited), and without reuse
+    /// every update would leave an empty slot behind for good.
+    free: Vec<u32>,
     by_order: HashMap<OrderId, u32>,
     customers: HashMap<crate::model::CustomerHash, u32>,
     /// For each item, the baskets holding it, ascending.
@@ -72,6 +76,7 @@ impl Baskets {
             half_life_secs: params.half_life_days * 86_400.0,
             cap: params.basket_cap,
             baskets: Vec::new(),
+            free: Vec::new(),
             by_order: HashMap::default(),
             customers: HashMap::default(),
             item_baskets: vec![Vec::new(); catalog.len()],
@@ -93,17 +98,28 @@ impl Baskets {
         let Some(basket) = self.basket_of(catalog, order) else {
             return touched;
         };
-        let slot = self.baskets.len() as u32;
         self.add_counts(catalog, &basket, 1);
-        for &item in &basket.items {
-            self.item_baskets[item as usize].push(slot);
-        }
         touched.extend_from_slice(&basket.items);
         touched.sort_unstable();
         touched.dedup();
-        self.baskets.push(Some(basket));
+        let slot = self.place(basket);
         self.by_order.insert(order.id.clone(), slot);
         touched
+    }
+
+    /// Puts a counted basket in a free slot, or a new one, and lists it under its items.
+    fn place(&mut self, basket: Basket) -> u32 {
+        let slot = self.free.pop().unwrap_or(self.baskets.len() as u32);
+        for &item in &basket.items {
+            let slots = &mut self.item_baskets[item as usize];
+            let at = slots.partition_point(|&s| s < slot);
+            slots.insert(at, slot);
+        }
+        match self.baskets.get_mut(slot as usize) {
+            Some(empty) => *empty = Some(basket),
+            None => self.baskets.push(Some(basket)),
+        }
+        slot
     }
 
     /// Removes an order's counts, if it was counted. Returns the items it held.
@@ -114,9 +130,13 @@ impl Baskets {
         let Some(basket) = self.baskets[slot as usize].take() else {
             return Vec::new();
         };
+        self.free.push(slot);
         self.add_counts(catalog, &basket, -1);
         for &item in &basket.items {
-            self.item_baskets[item as usize].retain(|&b| b != slot);
+            let slots = &mut self.item_baskets[item as usize];
+            if let Ok(at) = slots.binary_search(&slot) {
+                slots.remove(at);
+            }
         }
         basket.items
     }
@@ -259,3 +279,7 @@ impl Baskets {
 pub(crate) fn orders(weight: u64) -> f64 {
     weight as f64 / WEIGHT_ONE as f64
 }
+
+#[cfg(test)]
+#[path = "baskets_tests.rs"]
+mod tests;

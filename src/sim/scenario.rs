@@ -48,7 +48,16 @@ pub struct Scenario {
     shopify_stream: Vec<Order>,
     woo_stream: Vec<Order>,
     sent: usize,
+    /// Orders in the stores to edit, taken on the first [`Scenario::touch_next_order`].
+    existing: Option<ExistingOrders>,
+    touched: usize,
     secrets: Secrets,
+}
+
+/// The ids of the orders in both stores.
+struct ExistingOrders {
+    shopify: Vec<String>,
+    woo: Vec<u64>,
 }
 
 /// Random secrets for one scenario run.
@@ -111,6 +120,8 @@ impl Scenario {
             shopify_stream,
             woo_stream,
             sent: 0,
+            existing: None,
+            touched: 0,
             secrets,
         })
     }
@@ -220,6 +231,53 @@ impl Scenario {
             let _ = self.woo.state().add_order(&order);
         }
         shop
+    }
+
+    /// Edits an order already in a store, alternating stores and cycling through their
+    /// orders: one unit more on its first line in even laps, one fewer in odd ones, as a
+    /// merchant editing orders for customers does. The platform sends the whole order
+    /// again (Shopify `orders/updated`, WooCommerce `order.updated`), the daemon counts
+    /// it again and re-ranks what it holds, and the number of orders stays the same. A
+    /// soak with a steady order count runs on these, so the data does not grow under it.
+    pub fn touch_next_order(&mut self) -> &'static str {
+        let existing = self.existing.get_or_insert_with(|| ExistingOrders {
+            shopify: self
+                .shopify
+                .state()
+                .orders()
+                .into_iter()
+                .map(|o| o.gid)
+                .collect(),
+            woo: self
+                .woo
+                .state()
+                .orders()
+                .into_iter()
+                .map(|o| o.id)
+                .collect(),
+        });
+        let (shopify_turn, index) = (self.touched % 2 == 0, self.touched / 2);
+        self.touched += 1;
+        let lap_delta = |len: usize| if (index / len.max(1)) % 2 == 0 { 1 } else { -1 };
+        if shopify_turn {
+            let len = existing.shopify.len();
+            if let Some(gid) = existing.shopify.get(index % len.max(1)) {
+                let _ = self.shopify.state().add_units(gid, lap_delta(len));
+            }
+            SHOPIFY_SHOP
+        } else {
+            let len = existing.woo.len();
+            if let Some(&id) = existing.woo.get(index % len.max(1)) {
+                let _ = self.woo.state().add_units(id, lap_delta(len));
+            }
+            WOO_SHOP
+        }
+    }
+
+    /// Orders edited so far by [`Self::touch_next_order`].
+    #[must_use]
+    pub fn touched(&self) -> usize {
+        self.touched
     }
 
     /// A handle that makes both stores fail now and then (soak runs).

@@ -15,7 +15,7 @@ use super::bulk::BulkFailure;
 use super::faults::{BulkDamage, Fault};
 use super::ids::{gid, parse_kind};
 use super::shared::{lock, read, write, Shared};
-use super::state::{MetafieldRec, VariantRec};
+use super::state::{MetafieldRec, OrderRec, VariantRec};
 use super::views::{metafield_view, order_model, product_model};
 pub use super::views::{SimMetafield, SimOrder, SimProduct};
 use super::webhooks::{self, Outbox, WebhookCounters};
@@ -192,6 +192,50 @@ impl SimState {
     /// `updatedAt` becomes now. Fires orders/cancelled when this cancels it, else
     /// orders/updated. `false` if there is no such order.
     pub fn update_order(&self, order_gid: &str, edit: impl FnOnce(&mut OrderFlags)) -> bool {
+        self.edit_order(order_gid, |record, now| {
+            let was_cancelled = record.cancelled_at.is_some();
+            let mut flags = OrderFlags {
+                cancelled: was_cancelled,
+                test: record.test,
+                refunded: record.refunded,
+            };
+            edit(&mut flags);
+            record.cancelled_at = match (was_cancelled, flags.cancelled) {
+                (false, true) => Some(now),
+                (_, false) => None,
+                (true, true) => record.cancelled_at,
+            };
+            record.test = flags.test;
+            record.refunded = flags.refunded;
+            Some(if flags.cancelled && !was_cancelled {
+                "orders/cancelled"
+            } else {
+                "orders/updated"
+            })
+        })
+    }
+
+    /// An order edit (Shopify's order editing), as for a customer who wants one more or
+    /// one fewer: the first line's quantity changes by `delta`, never below one;
+    /// `updatedAt` becomes now and orders/updated fires. `false` if there is no such
+    /// order or it has no lines.
+    #[must_use]
+    pub fn add_units(&self, order_gid: &str, delta: i32) -> bool {
+        self.edit_order(order_gid, |record, _| {
+            let line = record.lines.first_mut()?;
+            line.quantity = line.quantity.saturating_add_signed(delta).max(1);
+            Some("orders/updated")
+        })
+    }
+
+    /// Lets `edit` change order `order_gid`; when it answers a webhook topic, the order's
+    /// `updatedAt` becomes now and the topic fires. `false` if there is no such order or
+    /// `edit` answered `None` (and changed nothing).
+    fn edit_order(
+        &self,
+        order_gid: &str,
+        edit: impl FnOnce(&mut OrderRec, DateTime<Utc>) -> Option<&'static str>,
+    ) -> bool {
         let now = self.shared.now();
         let mut data = write(&self.shared.data);
         let Some(num) = parse_kind(order_gid, "Order") else {
@@ -200,26 +244,10 @@ impl SimState {
         let Some(record) = data.orders.get_mut(&num) else {
             return false;
         };
-        let was_cancelled = record.cancelled_at.is_some();
-        let mut flags = OrderFlags {
-            cancelled: was_cancelled,
-            test: record.test,
-            refunded: record.refunded,
+        let Some(topic) = edit(record, now) else {
+            return false;
         };
-        edit(&mut flags);
-        record.cancelled_at = match (was_cancelled, flags.cancelled) {
-            (false, true) => Some(now),
-            (_, false) => None,
-            (true, true) => record.cancelled_at,
-        };
-        record.test = flags.test;
-        record.refunded = flags.refunded;
         record.updated_at = now;
-        let topic = if flags.cancelled && !was_cancelled {
-            "orders/cancelled"
-        } else {
-            "orders/updated"
-        };
         webhooks::order_event(&data, topic, num, now);
         true
     }

@@ -219,6 +219,23 @@ impl SimWooState {
             .write(|data| data.edit_order(id, now, |o| status.clone_into(&mut o.status)))
     }
 
+    /// Edits an order as a merchant does for a customer who wants one more (or one
+    /// fewer): the first line's quantity changes by `delta`, never below one;
+    /// `date_modified_gmt` becomes now and `order.updated` fires. `false` if there is
+    /// no such order or it has no lines.
+    #[must_use]
+    pub fn add_units(&self, id: u64, delta: i32) -> bool {
+        let now = self.shared.now();
+        self.shared.write(|data| {
+            let has_lines = data.orders.get(&id).is_some_and(|o| !o.lines.is_empty());
+            has_lines
+                && data.edit_order(id, now, |order| {
+                    let line = &mut order.lines[0];
+                    line.quantity = line.quantity.saturating_add_signed(delta).max(1);
+                })
+        })
+    }
+
     /// Queues `fault` for the next request (after those already queued).
     pub fn push_fault(&self, fault: WooFault) {
         lock(&self.shared.faults).push_back((None, fault));
