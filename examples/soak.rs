@@ -29,6 +29,11 @@ use chrono::Utc;
 use clap::Parser;
 use upsell_sync::sim::scenario::{Scenario, ScenarioSpec, SHOPIFY_SHOP, WOO_SHOP};
 
+#[path = "support/daemon_probe.rs"]
+mod probe;
+
+use probe::{metric, metrics};
+
 #[derive(Parser)]
 struct Args {
     /// The daemon binary.
@@ -106,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
 
     let samples = soak(&args, &mut scenario, &http, &base, daemon).await?;
     let drained = wait_empty_queue(&http, &base).await;
-    let stopped = terminate(daemon)?;
+    let stopped = probe::terminate(daemon)?;
     write_csv(&args.csv, &samples)?;
     let summary = summarize(&samples, drained, &stopped, args.steady);
     println!("{summary}\nsamples: {}", args.csv.display());
@@ -152,14 +157,14 @@ async fn soak(
                 let text = metrics(http, base).await.unwrap_or_default();
                 let sample = Sample {
                     seconds: started.elapsed().as_secs_f64(),
-                    rss_mb: rss_mb(daemon.id()),
-                    open_files: open_files(daemon.id()),
-                    queue: metric(&text, "upsell_sync_queue_depth"),
-                    applied: metric(&text, "upsell_sync_jobs_applied"),
-                    errors: metric(&text, "upsell_sync_errors"),
-                    failures: metric(&text, "upsell_sync_failures"),
+                    rss_mb: probe::status_mb(daemon.id(), "VmRSS"),
+                    open_files: probe::open_files(daemon.id()),
+                    queue: metric(&text, "upsell_sync_queue_depth", &[]),
+                    applied: metric(&text, "upsell_sync_jobs_applied", &[]),
+                    errors: metric(&text, "upsell_sync_errors", &[]),
+                    failures: metric(&text, "upsell_sync_failures", &[]),
                     placed: scenario.placed() + scenario.touched(),
-                    orders: metric(&text, "upsell_sync_orders"),
+                    orders: metric(&text, "upsell_sync_orders", &[]),
                     faults: rounds * 2,
                 };
                 println!(
@@ -217,7 +222,8 @@ async fn wait_first_push(
             bail!("the daemon exited before its first sync: {status}");
         }
         if let Ok(text) = metrics(http, base).await {
-            let pushed = |shop: &str| metric_for(&text, "upsell_sync_push_fields", shop) > 0.0;
+            let pushed =
+                |shop: &str| metric(&text, "upsell_sync_push_fields", &[("shop", shop)]) > 0.0;
             if pushed(SHOPIFY_SHOP) && pushed(WOO_SHOP) {
                 return Ok(());
             }
@@ -232,79 +238,13 @@ async fn wait_empty_queue(http: &reqwest::Client, base: &str) -> Option<Duration
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         if let Ok(text) = metrics(http, base).await {
-            if metric(&text, "upsell_sync_queue_depth") == 0.0 {
+            if metric(&text, "upsell_sync_queue_depth", &[]) == 0.0 {
                 return Some(started.elapsed());
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     None
-}
-
-/// SIGTERM, then the exit status and how long the shutdown took.
-fn terminate(daemon: &mut Child) -> anyhow::Result<(std::process::ExitStatus, Duration)> {
-    let started = Instant::now();
-    let pid = daemon.id().to_string();
-    ensure!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()?
-            .success(),
-        "kill -TERM {pid}"
-    );
-    while started.elapsed() < Duration::from_secs(60) {
-        if let Some(status) = daemon.try_wait()? {
-            return Ok((status, started.elapsed()));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = daemon.kill();
-    bail!("the daemon did not stop within 60 s of SIGTERM")
-}
-
-/// Resident memory (`VmRSS`) of `pid` in MB.
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn open_files(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
-}
-
-async fn metrics(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
-    Ok(http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await?
-        .text()
-        .await?)
-}
-
-/// The sum of every sample of `name` (all shops, all labels).
-fn metric(text: &str, name: &str) -> f64 {
-    samples_of(text, name).sum()
-}
-
-/// The sum of `name`'s samples for `shop`.
-fn metric_for(text: &str, name: &str, shop: &str) -> f64 {
-    let label = format!("shop=\"{shop}\"");
-    text.lines()
-        .filter(|l| l.starts_with(name) && l.contains(&label))
-        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
-        .sum()
-}
-
-/// The values of `name`'s samples (a counter's carry the `_total` suffix).
-fn samples_of<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = f64> + 'a {
-    text.lines()
-        .filter_map(move |l| l.strip_prefix(name))
-        .filter(|rest| rest.trim_start_matches("_total").starts_with(['{', ' ']))
-        .filter_map(|rest| rest.rsplit_once(' ')?.1.parse::<f64>().ok())
 }
 
 fn write_csv(path: &Path, samples: &[Sample]) -> anyhow::Result<()> {

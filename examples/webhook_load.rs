@@ -31,7 +31,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Context};
+use anyhow::{ensure, Context};
 use chrono::{SecondsFormat, Utc};
 use clap::{Parser, ValueEnum};
 use serde_json::{json, Value};
@@ -40,6 +40,11 @@ use upsell_sync::platform::webhook_signature::sign;
 use upsell_sync::sim::scenario::{Scenario, ScenarioSpec, SHOPIFY_SHOP, WOO_SHOP};
 use upsell_sync::sim::shopify::SimOrder;
 use upsell_sync::store::Store;
+
+#[path = "support/daemon_probe.rs"]
+mod probe;
+
+use probe::{metric, metrics};
 
 /// Numeric ids of the load's orders, far from the simulators' own.
 const SHOPIFY_LOAD_BASE: u64 = 9_000_000_000_000;
@@ -141,8 +146,9 @@ async fn main() -> anyhow::Result<()> {
     let phases = daemon.phase_shares(load.started, load.finished);
 
     let probes = probe_latency(&mut scenario, &daemon, &http, &base, args.latency_probes).await;
-    let rss = peak_rss_mb(daemon.child.id());
-    let (status, shutdown) = daemon.terminate()?;
+    let rss = probe::status_mb(daemon.child.id(), "VmHWM");
+    let (status, shutdown) = probe::terminate(&mut daemon.child)?;
+    let status = status.to_string();
     let missing = missing_orders(&dir, &deliveries, &load)?;
 
     let cpu = cpu_after.percent_since(&cpu_before, (load.finished - load.started).as_secs_f64());
@@ -276,26 +282,6 @@ impl Daemon {
         }
         shares
     }
-
-    /// SIGTERM, then the exit status and how long the shutdown took.
-    fn terminate(&mut self) -> anyhow::Result<(String, Duration)> {
-        let started = Instant::now();
-        let pid = self.child.id().to_string();
-        ensure!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()?
-                .success(),
-            "kill -TERM {pid}"
-        );
-        while started.elapsed() < Duration::from_secs(60) {
-            if let Some(status) = self.child.try_wait()? {
-                return Ok((status.to_string(), started.elapsed()));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        bail!("the daemon did not stop within 60 s of SIGTERM")
-    }
 }
 
 impl Drop for Daemon {
@@ -398,39 +384,7 @@ fn ticks<'a>(values: impl Iterator<Item = &'a str>) -> f64 {
     values.filter_map(|v| v.parse::<f64>().ok()).sum::<f64>() / 100.0
 }
 
-/// Peak resident set (`VmHWM`) of process `pid`, in MB.
-fn peak_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 // ------------------------------------------------------------------------ /metrics
-
-async fn metrics(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
-    Ok(http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await?
-        .text()
-        .await?)
-}
-
-/// Sum of the samples of `name` whose labels include every one of `labels`.
-fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    text.lines()
-        .filter(|l| l.starts_with(name) && l[name.len()..].starts_with('{'))
-        .filter(|l| {
-            labels
-                .iter()
-                .all(|(k, v)| l.contains(&format!("{k}=\"{v}\"")))
-        })
-        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
-        .sum()
-}
 
 fn queue_depth(text: &str) -> f64 {
     metric(text, "upsell_sync_queue_depth", &[])

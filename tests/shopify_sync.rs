@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use upsell_sync::config::{Secret, WriteConfig, WriteMode};
-use upsell_sync::model::{InstallSalt, ProductId};
+use upsell_sync::model::{InstallSalt, OrderId, ProductId};
 use upsell_sync::platform::retry::{ManualClock, RetryPolicy};
 use upsell_sync::platform::shopify::bucket::CostBucket;
 use upsell_sync::platform::shopify::client::{ClientSettings, ShopifyClient};
@@ -275,6 +275,31 @@ async fn an_incremental_sync_reads_only_what_changed() {
         .unwrap()
         .is_some());
     rig.assert_store_matches_shop();
+}
+
+/// Orders edited after the pass began are left to the next pass: a walk ordered by
+/// `UPDATED_AT` that took them in would never end while edits outpace its pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_pass_stops_at_its_start_and_the_next_pass_reads_later_edits() {
+    let rig = rig(small_shop()).await;
+    rig.pull(false).await;
+    let began = rig.pull_options(false);
+    rig.clock.advance(Duration::from_secs(3600));
+    let state = rig.sim.state();
+    let edited = state.orders()[0].gid.clone();
+    let quantity = |rig: &Rig| {
+        let stored = rig.shop.get_order(&OrderId::new(&edited)).unwrap().unwrap();
+        stored.lines[0].quantity
+    };
+    let before = quantity(&rig);
+    assert!(state.add_units(&edited, 1));
+
+    pull(&rig.client, &rig.shop, &rig.salt, &began)
+        .await
+        .expect("pull");
+    assert_eq!(quantity(&rig), before, "the edit came after the pass began");
+    rig.pull(false).await;
+    assert_eq!(quantity(&rig), before + 1, "the next pass reads the edit");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,11 @@
 //! the recommender has a single owner and a failing shop stalls nobody else: its error
 //! goes to the status board and the pass is retried with backoff (`schedule`).
 //!
+//! A pass's pull runs in a task of its own, and webhook jobs are applied while it runs:
+//! under the platform's rate limits a pull can take minutes (every order edited since
+//! the last pass is read again), and the orders arriving meanwhile must still reach the
+//! lists within seconds. A job that needs a full recompute waits for the pass's own.
+//!
 //! Crash safety rests on order: jobs are acknowledged only after their effect on the
 //! store is flushed, re-applying a job changes nothing (`apply`), checkpoints move only
 //! after the data they cover is durable (the pulls), and a push writes only what the
@@ -18,11 +23,12 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::compute::compute_shop;
 use super::connect::ShopClient;
 use super::job_batch::JobBatch;
-use super::report::PushReport;
+use super::report::{PullReport, PushReport};
 use super::schedule::next_wait;
 use super::status::{Phase, StatusBoard};
 use crate::config::{ShopConfig, WriteConfig};
@@ -63,6 +69,11 @@ pub struct Pipeline {
     next_pass: Instant,
     /// Lists changed since the last push began.
     push_pending: bool,
+    /// A pull is running: jobs applied meanwhile leave full recomputes to the pass.
+    pulling: bool,
+    /// A job asked for a pull (a product came without its variants) during a pass, so
+    /// the next pass is due at once rather than on the schedule.
+    pull_soon: bool,
     /// The push after webhook jobs, running beside the worker so a slow platform never
     /// holds up the queue.
     push_task: Option<JoinHandle<PushResult>>,
@@ -93,6 +104,8 @@ impl Pipeline {
             failures: 0,
             next_pass: Instant::now(),
             push_pending: false,
+            pulling: false,
+            pull_soon: false,
             push_task: None,
         }
     }
@@ -114,7 +127,7 @@ impl Pipeline {
                 self.phase(Phase::Stopped);
             } else if Instant::now() >= self.next_pass {
                 tokio::select! {
-                    () = self.pass() => {}
+                    () = self.pass(&shutdown) => {}
                     () = shutdown.cancelled() => break,
                 }
             }
@@ -166,8 +179,9 @@ impl Pipeline {
 
     /// Pull → compute → push. On failure the error is shown and the pass is retried
     /// with backoff.
-    async fn pass(&mut self) {
-        let result = self.try_pass().await;
+    async fn pass(&mut self, shutdown: &CancellationToken) {
+        self.pull_soon = false;
+        let result = self.try_pass(shutdown).await;
         let failed = result.is_err();
         if let Err((phase, error)) = result {
             tracing::error!(shop = self.name(), phase = phase.as_str(), error = %error, "pass failed");
@@ -178,7 +192,10 @@ impl Pipeline {
         } else {
             0
         };
-        let wait = next_wait(self.settings.schedule, self.failures, rand::random());
+        let mut wait = next_wait(self.settings.schedule, self.failures, rand::random());
+        if std::mem::take(&mut self.pull_soon) && !failed {
+            wait = Duration::ZERO;
+        }
         self.next_pass = Instant::now() + wait;
         let (failures, due) = (self.failures, Utc::now() + wait);
         self.board.update(self.name(), |s| {
@@ -187,11 +204,13 @@ impl Pipeline {
         });
     }
 
-    async fn try_pass(&mut self) -> Result<(), (Phase, anyhow::Error)> {
+    async fn try_pass(
+        &mut self,
+        shutdown: &CancellationToken,
+    ) -> Result<(), (Phase, anyhow::Error)> {
         let client = self.client().map_err(|e| (Phase::Pulling, e))?;
-        self.phase(Phase::Pulling);
-        let report = client
-            .pull(&self.store, &self.salt, false)
+        let report = self
+            .pull_applying_jobs(&client, shutdown)
             .await
             .map_err(|e| (Phase::Pulling, e))?;
         self.board.skipped(self.name(), &report.problems);
@@ -201,6 +220,32 @@ impl Pipeline {
         self.compute().await.map_err(|e| (Phase::Computing, e))?;
         self.finish_push().await;
         self.push(&client).await.map_err(|e| (Phase::Pushing, e))
+    }
+
+    /// Pulls in a task of its own and applies webhook jobs as they come until it ends
+    /// (see the module doc). The pull is aborted if this is dropped (shutdown).
+    async fn pull_applying_jobs(
+        &mut self,
+        client: &ShopClient,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<PullReport> {
+        let (client, store, salt) = (client.clone(), self.store.clone(), self.salt.clone());
+        let mut pull = AbortOnDropHandle::new(tokio::spawn(async move {
+            client.pull(&store, &salt, false).await
+        }));
+        self.pulling = true;
+        let ended = loop {
+            self.phase(Phase::Pulling);
+            tokio::select! {
+                ended = &mut pull => break ended,
+                () = self.wake.notified() => {}
+            }
+            if self.has_jobs() && !shutdown.is_cancelled() {
+                self.drain_jobs(shutdown).await;
+            }
+        };
+        self.pulling = false;
+        ended.map_err(|error| anyhow::anyhow!("pull task ended: {error}"))?
     }
 
     /// The client, connecting on first use (a secret that cannot be read is an error
@@ -377,12 +422,17 @@ impl Pipeline {
                 .update(self.name(), |s| s.halted = Some(halt.describe()));
             tracing::warn!(shop = self.name(), reason = halt.describe(), "shop stopped");
         }
-        if outcome.needs_compute {
+        if outcome.needs_compute && self.pulling {
+            // The pass computes once its pull ends. Until then nothing is counted on a
+            // catalog that is out of date: later batches only store their events.
+            self.recommender = None;
+        } else if outcome.needs_compute {
             self.compute().await?;
         } else if outcome.lists_changed {
             self.note_counts();
         }
         if applied.pull_soon {
+            self.pull_soon = true;
             self.next_pass = Instant::now();
         }
         let (done, ignored) = (applied.applied, applied.ignored);

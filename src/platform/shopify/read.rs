@@ -5,7 +5,7 @@
 //! Products and orders are read into the wire types of `map` (shared with bulk output)
 //! rather than the generated ones, so one mapping serves both paths.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, DurationRound, SecondsFormat, Utc};
 use serde::Deserialize;
 
 use super::bucket::SINGLE_QUERY_MAX;
@@ -82,6 +82,21 @@ pub fn updated_since(since: DateTime<Utc>) -> String {
     format!(
         "updated_at:>='{}'",
         since.to_rfc3339_opts(SecondsFormat::Secs, true)
+    )
+}
+
+/// The search string for "updated at or before `until`": a walk ordered by `UPDATED_AT`
+/// that takes in records edited while it runs never ends while edits come faster than
+/// its pages; bounded, they wait for the next pass (and came by webhook meanwhile).
+/// Whole seconds, rounded up: `until` itself stays inside.
+#[must_use]
+pub fn updated_until(until: DateTime<Utc>) -> String {
+    let ceiling = until
+        .duration_round_up(chrono::TimeDelta::seconds(1))
+        .unwrap_or(until);
+    format!(
+        "updated_at:<='{}'",
+        ceiling.to_rfc3339_opts(SecondsFormat::Secs, true)
     )
 }
 

@@ -29,7 +29,7 @@ use crate::platform::shopify::client::{ShopifyClient, ShopifyError};
 use crate::platform::shopify::map::{self, Nodes};
 use crate::platform::shopify::ops::{BULK_ORDERS_QUERY, BULK_PRODUCTS_QUERY};
 use crate::platform::shopify::read::{
-    self, all_of, created_since, updated_since, DEFAULT_ORDER_DAYS,
+    self, all_of, created_since, updated_since, updated_until, DEFAULT_ORDER_DAYS,
 };
 use crate::store::{Checkpoint, ShopStore, StoreError};
 pub use crate::sync::report::{CountCheck, PassReport, PullReport};
@@ -309,7 +309,11 @@ async fn orders_pass<S: Sleeper>(
         "paged"
     };
     tracing::info!(?since, mode, "paged orders pass started");
-    let query = all_of(&[since.map(updated_since), order_floor.map(created_since)]);
+    let query = all_of(&[
+        since.map(updated_since),
+        Some(updated_until(options.now)),
+        order_floor.map(created_since),
+    ]);
     let mut pass = fetch_orders(client, shop, salt, query, Some(ORDERS), report).await?;
     pass.mode = mode;
     Ok(pass)
