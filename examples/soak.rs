@@ -113,8 +113,11 @@ async fn main() -> anyhow::Result<()> {
     let drained = wait_empty_queue(&http, &base).await;
     let stopped = probe::terminate(daemon)?;
     write_csv(&args.csv, &samples)?;
+    // The daemon's log (JSON lines) beside the samples: what the errors were.
+    let log = args.csv.with_extension("log");
+    std::fs::copy(dir.path().join("daemon.log"), &log)?;
     let summary = summarize(&samples, drained, &stopped, args.steady);
-    println!("{summary}\nsamples: {}", args.csv.display());
+    println!("{summary}\nsamples: {}, daemon log: {}", args.csv.display(), log.display());
     ensure!(drained.is_some(), "the queue did not empty after the run");
     ensure!(stopped.0.success(), "the daemon exited with {}", stopped.0);
     Ok(())
