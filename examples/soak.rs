@@ -117,7 +117,11 @@ async fn main() -> anyhow::Result<()> {
     let log = args.csv.with_extension("log");
     std::fs::copy(dir.path().join("daemon.log"), &log)?;
     let summary = summarize(&samples, drained, &stopped, args.steady);
-    println!("{summary}\nsamples: {}, daemon log: {}", args.csv.display(), log.display());
+    println!(
+        "{summary}\nsamples: {}, daemon log: {}",
+        args.csv.display(),
+        log.display()
+    );
     ensure!(drained.is_some(), "the queue did not empty after the run");
     ensure!(stopped.0.success(), "the daemon exited with {}", stopped.0);
     Ok(())
