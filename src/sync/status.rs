@@ -138,8 +138,15 @@ impl StatusBoard {
         }
     }
 
-    /// Records an error of `shop` in `phase`.
+    /// Records an error of `shop` in `phase`, and logs it: the board keeps only the
+    /// last few, the journal keeps them all.
     pub fn error(&self, shop: &str, phase: Phase, message: String) {
+        tracing::warn!(shop, phase = phase.as_str(), error = %message, "shop error");
+        self.record(shop, phase, message);
+    }
+
+    /// Keeps an error on the board (the last [`ERRORS_KEPT`]) and counts it.
+    fn record(&self, shop: &str, phase: Phase, message: String) {
         self.update(shop, |status| {
             status.errors_total += 1;
             if status.errors.len() == ERRORS_KEPT {
@@ -155,8 +162,9 @@ impl StatusBoard {
 
     /// Records that `shop`'s `phase` failed: the error and its causes, in words (what
     /// the pipeline shows; the fault-matrix tests read it back through this one door).
+    /// Not logged here: the caller logs the failure as an error.
     pub fn failed(&self, shop: &str, phase: Phase, error: &anyhow::Error) {
-        self.error(shop, phase, format!("{error:#}"));
+        self.record(shop, phase, format!("{error:#}"));
     }
 
     /// Records the records a pull skipped, each naming the record and its field.
