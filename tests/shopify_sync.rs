@@ -16,7 +16,9 @@ use upsell_sync::platform::shopify::bucket::CostBucket;
 use upsell_sync::platform::shopify::client::{ClientSettings, ShopifyClient};
 use upsell_sync::platform::shopify::metafields::DISCOVERY_NAMESPACE;
 use upsell_sync::recommend::Params;
-use upsell_sync::sim::shopify::{BulkErrorCode, BulkFailure, Fault, SimConfig, SimShopify};
+use upsell_sync::sim::shopify::{
+    BulkErrorCode, BulkFailure, Fault, SimConfig, SimShopify, BULK_RESULT_FILE, STAGED_UPLOAD,
+};
 use upsell_sync::store::{ShopStore, Store};
 use upsell_sync::sync::compute::compute_shop;
 use upsell_sync::sync::shopify::pull::{pull, PullOptions, PullReport, ORDERS, PRODUCTS};
@@ -564,6 +566,30 @@ async fn a_large_push_goes_through_one_bulk_mutation() {
     assert_pushed_lists_match(&rig);
     let again = rig.push(&options).await;
     assert_eq!(again.set, 0, "the bulk write was recorded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_push_uploads_again_and_reads_its_result_file_again_after_faults() {
+    let rig = rig_with_timeout(small_shop(), Duration::from_millis(500)).await;
+    rig.pull(false).await;
+    rig.compute();
+    let mut options = rig.push_options(WriteMode::Merge);
+    options.bulk_threshold = 10;
+    let state = rig.sim.state();
+    let downloads = state.counters().bulk_downloads;
+    state.push_faults_for(STAGED_UPLOAD, &Fault::Status(503), 1);
+    state.push_faults_for(BULK_RESULT_FILE, &Fault::ResetMidBody, 1);
+    state.push_faults_for(BULK_RESULT_FILE, &Fault::Slow(Duration::from_secs(2)), 1);
+    let report = rig.push(&options).await;
+    assert!(report.bulk_operation.is_some(), "{report:?}");
+    assert_eq!(report.problem_count, 0, "{:?}", report.problems);
+    assert_eq!(state.pending_faults(), 0, "every fault was served");
+    assert_eq!(state.counters().staged_uploads, 1, "one upload stored");
+    let read = state.counters().bulk_downloads - downloads;
+    assert_eq!(read, 3, "two broken reads, one whole");
+    assert_pushed_lists_match(&rig);
+    let again = rig.push(&options).await;
+    assert_eq!(again.set, 0, "every accepted line was recorded as written");
 }
 
 /// One pull under `fault`, then the same store state as without it.

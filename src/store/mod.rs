@@ -127,12 +127,12 @@ impl Store {
     }
 }
 
-/// Opens the sled database at `path`, waiting up to `lock_wait` for its lock.
 /// sled's page cache. Its default (1 GiB) would let the daemon's memory grow with the
 /// store; every access pattern here is a scan or a point lookup by key, which a small
 /// cache serves well, so a large store costs disk, not memory.
 const CACHE_BYTES: u64 = 16 << 20;
 
+/// Opens the sled database at `path`, waiting up to `lock_wait` for its lock.
 fn open_db(path: &Path, lock_wait: Duration) -> Result<Db, StoreError> {
     let deadline = Instant::now() + lock_wait;
     loop {

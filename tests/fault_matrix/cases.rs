@@ -2,6 +2,8 @@
 //! behaviour it must show. TESTING.md lists the same cases by name, and
 //! `testing_md_lists_every_case` keeps the two in step.
 
+use upsell_sync::sim::shopify::BULK_RESULT_FILE;
+
 /// Which simulated store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
@@ -186,6 +188,21 @@ fn transport(platform: Platform) -> Vec<(&'static str, Fault, Expect)> {
     faults
 }
 
+/// The transport faults of a bulk result file download (a signed URL on a storage
+/// service, not the Admin API): no THROTTLED and no JSON answer to break; a reset or a
+/// stall comes half-way through the file, after part of it was stored.
+fn download() -> Vec<(&'static str, Fault, Expect)> {
+    transport(Platform::Shopify)
+        .into_iter()
+        .filter(|(_, fault, _)| {
+            !matches!(
+                fault,
+                Fault::Throttled | Fault::TruncatedJson | Fault::MalformedJson
+            )
+        })
+        .collect()
+}
+
 /// The record-level faults of a read: wrong shapes, paging oddities, odd data.
 fn records(platform: Platform, what: &str) -> Vec<(&'static str, Fault, Expect)> {
     let products = what == "products";
@@ -289,6 +306,7 @@ pub fn all() -> Vec<Case> {
     );
     add(Shopify, Bulk, "BulkOperationRunQuery", transport(Shopify));
     add(Shopify, Bulk, "BulkOperation", transport(Shopify));
+    add(Shopify, Bulk, BULK_RESULT_FILE, download());
     add(
         Shopify,
         Bulk,
@@ -388,6 +406,9 @@ pub fn table_row(case: &Case) -> String {
         }
         (_, Operation::Bulk) if case.target == "result-file" => {
             "bulk query backfill (result file)".to_owned()
+        }
+        (_, Operation::Bulk) if case.target == BULK_RESULT_FILE => {
+            "bulk query backfill (result file download)".to_owned()
         }
         (_, Operation::Bulk) => format!("bulk query backfill (`{}`)", case.target),
     };

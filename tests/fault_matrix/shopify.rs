@@ -127,7 +127,9 @@ impl Rig for ShopifyRig {
             Fault::TooManyRequests(None) => queue(SimFault::TooManyRequestsWithoutRetryAfter, times),
             Fault::Throttled => queue(SimFault::Throttled, times),
             Fault::Status(code) => queue(SimFault::Status(code), times),
+            // On a download: half the file, then a stall past the client's read timeout.
             Fault::Timeout => queue(SimFault::Slow(Duration::from_secs(4)), times),
+            // On a download: half the file, then the reset.
             Fault::ResetMidBody => queue(SimFault::ResetMidBody, times),
             Fault::TruncatedJson => queue(SimFault::MalformedJson, times),
             Fault::MalformedJson => queue(SimFault::InvalidJson, times),

@@ -3,18 +3,20 @@
 //! holding the file. Only the start and poll calls cost points; the work itself runs on
 //! Shopify's side outside the bucket, which is why backfills go this way.
 
+use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
+use reqwest::header::RETRY_AFTER;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-use super::client::{describe, ShopifyClient, ShopifyError, UserError};
+use super::client::{describe, with_attempts, ShopifyClient, ShopifyError, UserError};
 use super::ops::{
     bulk_operation, bulk_operation_run_mutation, bulk_operation_run_query, staged_uploads_create,
     BulkOperation, BulkOperationRunMutation, BulkOperationRunQuery, StagedUploadsCreate,
 };
-use crate::platform::retry::Sleeper;
+use crate::platform::retry::{parse_retry_after, NetworkFailure, Retry, Sleeper};
 
 /// Longest pause between two polls, however long the operation runs.
 const MAX_POLL: Duration = Duration::from_secs(30);
@@ -131,8 +133,10 @@ pub async fn wait_for<S: Sleeper>(
 }
 
 /// Streams the file at `url` into `consume`, which runs on a blocking thread and reads
-/// it as a [`BufRead`] (a read error mid-file reaches it as an `io::Error`). The result
-/// URLs are signed: no token is sent.
+/// it as a [`BufRead`]; the result URLs are signed, so no token is sent. The file is
+/// read again from the start, under the client's retry policy, when the download fails
+/// (an error status, a connection reset or stalled mid-file) or `consume` answers
+/// [`Interrupted`] (a read error it met mid-file): readers must make a repeat harmless.
 pub async fn download<S, F, T>(
     client: &ShopifyClient<S>,
     url: &str,
@@ -140,30 +144,69 @@ pub async fn download<S, F, T>(
 ) -> Result<T, ShopifyError>
 where
     S: Sleeper,
-    F: FnOnce(&mut dyn BufRead) -> T + Send + 'static,
+    F: Fn(&mut dyn BufRead) -> Result<T, Interrupted> + Clone + Send + 'static,
     T: Send + 'static,
 {
-    let failed = |reason: String| ShopifyError::Network {
-        operation: "bulk result download",
-        attempts: 1,
-        reason,
-    };
+    with_retries(client, DOWNLOAD, || async {
+        match download_once(client, url, consume.clone()).await? {
+            Ok(read) => Ok(read),
+            Err(Interrupted(reason)) => Err((network(DOWNLOAD, reason), Retry::Yes(None))),
+        }
+    })
+    .await
+}
+
+/// Runs `attempt` until it succeeds or the client's retry policy gives up, waiting its
+/// backoff (at least a `Retry-After`) between attempts. For the calls outside the Admin
+/// API (downloads, staged uploads), which the client's own loop does not cover.
+async fn with_retries<S, T, F, Fut>(
+    client: &ShopifyClient<S>,
+    operation: &'static str,
+    mut attempt: F,
+) -> Result<T, ShopifyError>
+where
+    S: Sleeper,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, (ShopifyError, Retry)>>,
+{
+    let mut failures = 0;
+    loop {
+        let (problem, retry) = match attempt().await {
+            Ok(done) => return Ok(done),
+            Err(failed) => failed,
+        };
+        failures += 1;
+        let Some(wait) = client.backoff(failures, retry) else {
+            return Err(with_attempts(problem, failures));
+        };
+        tracing::warn!(error = %problem, ?wait, "{operation} failed; trying again");
+        client.sleeper().sleep(wait).await;
+    }
+}
+
+/// A bulk file cut off by a read error after `consume` had read part of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interrupted(pub String);
+
+/// One download: what `consume` made of it, or the failure and whether to try again.
+async fn download_once<S, F, T>(
+    client: &ShopifyClient<S>,
+    url: &str,
+    consume: F,
+) -> Result<Result<T, Interrupted>, (ShopifyError, Retry)>
+where
+    S: Sleeper,
+    F: FnOnce(&mut dyn BufRead) -> Result<T, Interrupted> + Send + 'static,
+    T: Send + 'static,
+{
     let response = client
         .http()
         .get(url)
         .timeout(Duration::from_secs(24 * 3600))
         .send()
         .await
-        .map_err(|e| failed(describe(&e)))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(ShopifyError::Http {
-            operation: "bulk result download",
-            status: status.as_u16(),
-            attempts: 1,
-            excerpt: String::new(),
-        });
-    }
+        .map_err(|e| sending_failed(DOWNLOAD, &e))?;
+    refused(DOWNLOAD, &response)?;
     let stream = response.bytes_stream().map_err(std::io::Error::other);
     let reader = SyncIoBridge::new(StreamReader::new(stream));
     tokio::task::spawn_blocking(move || {
@@ -171,7 +214,76 @@ where
         consume(&mut buffered)
     })
     .await
-    .map_err(|e| failed(format!("the reader thread failed: {e}")))
+    .map_err(|e| {
+        let failure = network(DOWNLOAD, format!("the reader thread failed: {e}"));
+        (failure, Retry::No)
+    })
+}
+
+/// One upload of `file` to a staged target as a form: its fields, then the file (the
+/// storage service ignores fields after it).
+async fn upload_once<S: Sleeper>(
+    client: &ShopifyClient<S>,
+    url: &str,
+    fields: &[(String, String)],
+    file: Vec<u8>,
+) -> Result<(), (ShopifyError, Retry)> {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.clone(), value.clone());
+    }
+    let part = reqwest::multipart::Part::bytes(file)
+        .file_name("recommendations.jsonl")
+        .mime_str("text/jsonl")
+        .map_err(|e| (no_payload_reason(UPLOAD, &e.to_string()), Retry::No))?;
+    let response = client
+        .http()
+        .post(url)
+        .multipart(form.part("file", part))
+        .send()
+        .await
+        .map_err(|e| sending_failed(UPLOAD, &e))?;
+    refused(UPLOAD, &response)
+}
+
+const DOWNLOAD: &str = "bulk result download";
+const UPLOAD: &str = "staged upload";
+
+fn network(operation: &'static str, reason: String) -> ShopifyError {
+    ShopifyError::Network {
+        operation,
+        attempts: 1,
+        reason,
+    }
+}
+
+/// A request that got no answer, and whether that is worth another try.
+fn sending_failed(operation: &'static str, error: &reqwest::Error) -> (ShopifyError, Retry) {
+    let retry = Retry::for_network(NetworkFailure::of(error));
+    (network(operation, describe(error)), retry)
+}
+
+/// An answer that is not a success, with its status and `Retry-After`.
+fn refused(
+    operation: &'static str,
+    response: &reqwest::Response,
+) -> Result<(), (ShopifyError, Retry)> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let failure = ShopifyError::Http {
+        operation,
+        status: status.as_u16(),
+        attempts: 1,
+        excerpt: String::new(),
+    };
+    Err((failure, Retry::for_status(status.as_u16(), retry_after)))
 }
 
 /// Starts a bulk mutation: uploads `jsonl` (one line of variables per execution of
@@ -213,40 +325,20 @@ pub async fn start_mutation<S: Sleeper>(
     let url = target
         .url
         .ok_or_else(|| no_payload("StagedUploadsCreate"))?;
-    let mut form = reqwest::multipart::Form::new();
-    let mut key = None;
-    for parameter in target.parameters {
-        if parameter.name == "key" {
-            key = Some(parameter.value.clone());
-        }
-        form = form.text(parameter.name, parameter.value);
-    }
-    let key = key.ok_or_else(|| no_payload("StagedUploadsCreate (no `key` parameter)"))?;
-    // The file goes last: the storage service ignores fields after it.
-    let part = reqwest::multipart::Part::bytes(jsonl)
-        .file_name("recommendations.jsonl")
-        .mime_str("text/jsonl")
-        .map_err(|e| no_payload_reason("staged upload", &e.to_string()))?;
-    form = form.part("file", part);
-    let response = client
-        .http()
-        .post(&url)
-        .multipart(form)
-        .send()
-        .await
-        .map_err(|e| ShopifyError::Network {
-            operation: "staged upload",
-            attempts: 1,
-            reason: describe(&e),
-        })?;
-    if !response.status().is_success() {
-        return Err(ShopifyError::Http {
-            operation: "staged upload",
-            status: response.status().as_u16(),
-            attempts: 1,
-            excerpt: String::new(),
-        });
-    }
+    let fields: Vec<(String, String)> = target
+        .parameters
+        .into_iter()
+        .map(|p| (p.name, p.value))
+        .collect();
+    let key = fields
+        .iter()
+        .find(|(name, _)| name == "key")
+        .map(|(_, value)| value.clone())
+        .ok_or_else(|| no_payload("StagedUploadsCreate (no `key` parameter)"))?;
+    with_retries(client, UPLOAD, || {
+        upload_once(client, &url, &fields, jsonl.clone())
+    })
+    .await?;
     let variables = bulk_operation_run_mutation::Variables {
         mutation: mutation.to_owned(),
         staged_upload_path: key,

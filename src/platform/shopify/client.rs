@@ -120,6 +120,10 @@ impl<S: Sleeper> ShopifyClient<S> {
     ) -> Result<Self, ShopifyError> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
+            // A bulk file download may take hours (its own timeout is a day), but a
+            // connection that sends nothing for this long has stalled: fail and read
+            // the file again rather than wait out the day.
+            .read_timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("upsell-sync/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -506,7 +510,8 @@ pub(super) fn describe(error: &reqwest::Error) -> String {
     text
 }
 
-fn with_attempts(error: ShopifyError, attempts: u32) -> ShopifyError {
+/// `error` as the last of `attempts` attempts.
+pub(super) fn with_attempts(error: ShopifyError, attempts: u32) -> ShopifyError {
     match error {
         ShopifyError::Http {
             operation,

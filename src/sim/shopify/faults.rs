@@ -55,6 +55,18 @@ pub enum Fault {
     DeleteProductFirst(String),
 }
 
+/// The name faults for bulk result file downloads (`GET /bulk-results/…`) are queued
+/// under with [`SimState::push_faults_for`](super::SimState::push_faults_for). Only
+/// faults queued for this name reach a download; faults for any request stay with the
+/// GraphQL endpoint. A download honours [`Fault::Status`], both 429s, [`Fault::Slow`]
+/// (half the file, then a stall that long before the rest), [`Fault::ResetMidBody`]
+/// (half the file, then a reset) and [`Fault::CloseConnection`]; other faults pass.
+pub const BULK_RESULT_FILE: &str = "BulkResultFile";
+
+/// The name faults for staged uploads (`POST /staged-uploads/`) are queued under; an
+/// upload honours [`Fault::Status`] and [`Fault::CloseConnection`].
+pub const STAGED_UPLOAD: &str = "StagedUpload";
+
 /// Damage to the next bulk query, for the cases a [`BulkFailure`] does not cover.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BulkDamage {
@@ -90,6 +102,15 @@ impl FaultQueue {
             .requests
             .iter()
             .position(|(only, _)| only.is_none() || only.as_deref() == operation)?;
+        self.requests.remove(index).map(|(_, fault)| fault)
+    }
+
+    /// The first fault queued for exactly `operation` (not one for any request).
+    pub fn pop_only(&mut self, operation: &str) -> Option<Fault> {
+        let index = self
+            .requests
+            .iter()
+            .position(|(only, _)| only.as_deref() == Some(operation))?;
         self.requests.remove(index).map(|(_, fault)| fault)
     }
 

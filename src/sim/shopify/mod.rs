@@ -20,7 +20,8 @@
 //! (parsing and validation errors), `values` (variables and arguments), `exec` (the
 //! generic executor), `objects`, `owned` and `roots` (field resolvers), `cost` and `bucket` (rate
 //! limiting), `search` and `paging` (query strings and cursors), `metafields`,
-//! `mutations`, `bulk`, `bulk_query`, `bulk_rules`, `bulk_mutation`, `staged` (uploads), `faults`,
+//! `mutations`, `bulk`, `bulk_query`, `bulk_rules`, `bulk_mutation`, `result_file` (bulk
+//! downloads and their faults), `staged` (uploads), `faults`,
 //! `webhooks` and `rest` (webhook deliveries and their REST-shaped bodies), and
 //! `server` (the axum routes).
 
@@ -42,6 +43,7 @@ mod objects;
 mod owned;
 mod paging;
 mod rest;
+mod result_file;
 mod roots;
 mod search;
 mod server;
@@ -57,7 +59,7 @@ mod tests;
 
 pub use bulk::{BulkErrorCode, BulkFailure};
 pub use config::SimConfig;
-pub use faults::{BulkDamage, Fault, Rewrite};
+pub use faults::{BulkDamage, Fault, Rewrite, BULK_RESULT_FILE, STAGED_UPLOAD};
 pub use handle::{Counters, SimMetafield, SimOrder, SimProduct, SimState};
 pub use server::SimShopify;
 pub use webhooks::WebhookCounters;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +28,7 @@ use super::faults::{
 use super::handle::SimState;
 use super::mutations;
 use super::objects::{Ctx, Obj};
+use super::result_file;
 use super::shared::{lock, read, Settings, Shared, IMAGE_PATH};
 use super::staged::{upload, MAX_UPLOAD_BYTES};
 use super::values::coerce_variables;
@@ -119,7 +120,7 @@ fn router(shared: Arc<Shared>) -> Router {
         post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES as usize + (1 << 20)));
     Router::new()
         .route("/admin/api/{version}/graphql.json", post(graphql))
-        .route("/bulk-results/{file}", get(bulk_result))
+        .route("/bulk-results/{file}", get(result_file::bulk_result))
         .route(&format!("{IMAGE_PATH}{{file}}"), get(product_image::serve))
         .route("/staged-uploads/", upload_route.clone())
         .route("/staged-uploads", upload_route)
@@ -392,41 +393,4 @@ async fn wait_for_bulk(shared: &Shared) {
     for mut done in waiting {
         let _ = tokio::time::timeout(BULK_WAIT, done.wait_for(|finished| *finished)).await;
     }
-}
-
-/// `GET /bulk-results/{n}.jsonl`: a bulk operation's output, streamed from disk.
-async fn bulk_result(State(shared): State<Arc<Shared>>, Path(file): Path<String>) -> Response {
-    let path = file
-        .strip_suffix(".jsonl")
-        .and_then(|n| n.parse::<u64>().ok())
-        .and_then(|n| lock(&shared.bulk).result_file(n));
-    let Some(path) = path else {
-        return not_found();
-    };
-    let Ok(file) = tokio::fs::File::open(&path).await else {
-        return not_found();
-    };
-    let length = file.metadata().await.map(|m| m.len()).ok();
-    shared.count(|c| c.bulk_downloads += 1);
-    let stream = tokio_util::io::ReaderStream::new(file);
-    let mut response = Response::new(Body::from_stream(stream));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/jsonl"),
-    );
-    if let Some(length) = length.and_then(|l| HeaderValue::from_str(&l.to_string()).ok()) {
-        headers.insert(header::CONTENT_LENGTH, length);
-    }
-    response
-}
-
-fn not_found() -> Response {
-    let body = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "application/xml; charset=UTF-8")],
-        body,
-    )
-        .into_response()
 }

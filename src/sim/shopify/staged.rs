@@ -17,9 +17,11 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use super::faults::{Fault, STAGED_UPLOAD};
 use super::ids::SHOP_ID;
 use super::objects::Owned;
 use super::shared::{lock, Shared};
+use crate::sim::plumbing::broken_body;
 
 /// The largest bulk mutation variables file (100 MB).
 pub(crate) const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
@@ -122,7 +124,22 @@ fn xml_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// The POST target: stores the `file` field of a multipart form, streamed to disk.
+/// A fault queued under [`STAGED_UPLOAD`] answers an upload with [`Fault::Status`] (an
+/// XML error as GCS sends) or [`Fault::CloseConnection`], storing nothing.
 pub(crate) async fn upload(State(shared): State<Arc<Shared>>, mut form: Multipart) -> Response {
+    let fault = lock(&shared.faults).pop_only(STAGED_UPLOAD);
+    if fault.is_some() {
+        shared.count(|c| c.faults_injected += 1);
+    }
+    match fault {
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let message = "We encountered an internal error. Please try again.";
+            return xml_error(status, "InternalError", message);
+        }
+        Some(Fault::CloseConnection) => return broken_body(b"", "application/xml"),
+        _ => {}
+    }
     let mut fields: HashMap<String, String> = HashMap::new();
     let mut stored: Option<(String, PathBuf, String)> = None;
     loop {

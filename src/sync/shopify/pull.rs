@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 
 use super::backfill::{self, Ingested, Kind};
 use crate::model::InstallSalt;
-use crate::platform::retry::{Retry, Sleeper};
+use crate::platform::retry::Sleeper;
 use crate::platform::shopify::bulk;
 use crate::platform::shopify::client::{ShopifyClient, ShopifyError};
 use crate::platform::shopify::map::{self, Nodes};
@@ -176,34 +176,18 @@ async fn download_with_retries<S: Sleeper + Clone + 'static>(
     shop: &ShopStore,
     salt: &InstallSalt,
 ) -> Result<Ingested, PullError> {
-    let mut failures = 0;
-    loop {
-        let (shop_copy, salt_copy) = (shop.clone(), salt.clone());
-        let result = bulk::download(client, url, move |input| {
-            backfill::ingest(input, kind, &shop_copy, &salt_copy)
-        })
-        .await;
-        let problem = match result {
-            Ok(Ok(ingested)) if ingested.interrupted.is_none() => return Ok(ingested),
-            Ok(Ok(ingested)) => ShopifyError::Network {
-                operation: "bulk result download",
-                attempts: failures + 1,
-                reason: ingested.interrupted.unwrap_or_default(),
-            },
-            Ok(Err(store)) => return Err(store.into()),
-            Err(error) => error,
-        };
-        failures += 1;
-        let retry = match &problem {
-            ShopifyError::Http { status, .. } => Retry::for_status(*status, None),
-            _ => Retry::Yes(None),
-        };
-        let Some(wait) = client.backoff(failures, retry) else {
-            return Err(problem.into());
-        };
-        tracing::warn!(error = %problem, ?wait, "bulk result download failed; reading it again");
-        client.sleeper().sleep(wait).await;
-    }
+    let (shop, salt) = (shop.clone(), salt.clone());
+    let ingested = bulk::download(client, url, move |input| {
+        match backfill::ingest(input, kind, &shop, &salt) {
+            Ok(Ingested {
+                interrupted: Some(reason),
+                ..
+            }) => Err(bulk::Interrupted(reason)),
+            other => Ok(other),
+        }
+    })
+    .await?;
+    Ok(ingested?)
 }
 
 /// Products changed since the checkpoint (all of them on a first sync), page by page.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::super::{BulkErrorCode, BulkFailure};
+use super::super::{BulkErrorCode, BulkFailure, Fault, BULK_RESULT_FILE};
 use super::{jsonl, small, Harness, BULK_ORDERS, BULK_PRODUCTS, CANCEL, POLL, RUN_QUERY};
 
 async fn run(h: &Harness, query: &str) -> Value {
@@ -305,4 +305,36 @@ async fn nothing_matched_means_no_url() {
     assert_eq!(op["status"], "COMPLETED");
     assert_eq!(op["objectCount"], "0");
     assert_eq!(op["url"], Value::Null);
+}
+
+#[tokio::test]
+async fn download_faults_are_served_only_to_downloads_and_break_half_way() {
+    let h = Harness::small().await;
+    let id = start(&h, BULK_PRODUCTS).await;
+    let url = finish(&h, &id).await["url"].as_str().unwrap().to_owned();
+    let whole = h.download(&url).await;
+    let state = h.sim.state();
+    // A fault for any request stays with the GraphQL endpoint.
+    state.push_faults(&Fault::Status(503), 1);
+    assert_eq!(h.download(&url).await, whole);
+    state.clear_faults();
+
+    state.push_faults_for(BULK_RESULT_FILE, &Fault::Status(503), 1);
+    state.push_faults_for(BULK_RESULT_FILE, &Fault::ResetMidBody, 1);
+    let refused = h.http.get(&url).send().await.unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.text().await.unwrap().contains("<Error>"));
+    let mut broken = h.http.get(&url).send().await.unwrap();
+    assert_eq!(broken.status(), 200);
+    let mut got = Vec::new();
+    let error = loop {
+        match broken.chunk().await {
+            Ok(Some(chunk)) => got.extend_from_slice(&chunk),
+            Ok(None) => panic!("the body ended without the reset"),
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(got, &whole.as_bytes()[..whole.len() / 2], "{error}");
+    assert_eq!(state.pending_faults(), 0);
+    assert_eq!(h.download(&url).await, whole, "the file is whole again");
 }

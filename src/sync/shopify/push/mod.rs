@@ -12,6 +12,7 @@
 pub mod plan;
 
 use std::collections::HashMap;
+use std::io::BufRead;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -470,15 +471,7 @@ async fn bulk_set<S: Sleeper + Clone + 'static>(
         ));
         return Ok(());
     };
-    let results = bulk::download(client, &url, |input| {
-        let mut lines = Vec::new();
-        let mut text = String::new();
-        while input.read_line(&mut text).is_ok_and(|n| n > 0) {
-            lines.push(std::mem::take(&mut text));
-        }
-        lines
-    })
-    .await?;
+    let results = bulk::download(client, &url, read_result_lines).await?;
     let mut accepted = vec![false; batches.len()];
     for line in results {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
@@ -518,4 +511,24 @@ async fn bulk_set<S: Sleeper + Clone + 'static>(
         }
     }
     Ok(())
+}
+
+/// The lines of a bulk mutation's result file; a read error mid-file has the file read
+/// again (a line cut off there would count its batch as refused).
+fn read_result_lines(input: &mut dyn BufRead) -> Result<Vec<String>, bulk::Interrupted> {
+    let mut lines = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => return Ok(lines),
+            Ok(_) => lines.push(String::from_utf8_lossy(&line).into_owned()),
+            Err(e) => {
+                let after = lines.len();
+                return Err(bulk::Interrupted(format!(
+                    "read error after line {after}: {e}"
+                )));
+            }
+        }
+    }
 }
