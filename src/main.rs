@@ -7,6 +7,14 @@ use clap::{Parser, Subcommand};
 use upsell_sync::commands;
 use upsell_sync::config::LogFormat;
 
+/// jemalloc, not glibc's malloc: glibc kept what the daemon freed in its arenas, so the
+/// resident memory of a long run climbed (83 → 209 MB in six minutes of the soak) while
+/// the live heap stayed flat (`malloc_trim` then gave 118 MB back at once); jemalloc
+/// returns unused pages to the system as it goes (BENCHMARKS.md, "Soak").
+#[cfg(all(target_os = "linux", not(target_env = "musl")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Cross-sells, upsells, bundles and more for Shopify and WooCommerce, computed from
 /// your own order history on your own machine.
 #[derive(Debug, Parser)]
@@ -45,7 +53,6 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    limit_malloc_arenas();
     let cli = Cli::parse();
     // `run` logs as its config says; every other command logs plainly for a person.
     let format = match &cli.command {
@@ -76,23 +83,6 @@ fn main() -> std::process::ExitCode {
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-/// Caps glibc's malloc arenas at two, unless `MALLOC_ARENA_MAX` says otherwise. By
-/// default glibc hands out up to eight arenas per core to the threads that allocate
-/// (tokio's workers and blocking pool, sled's flusher, the webhook worker), and keeps
-/// what is freed in an arena for that arena: a daemon's resident memory then climbs for
-/// hours toward the sum of every arena's high-water mark while its live heap stays flat
-/// (the soak in BENCHMARKS.md measured both). Runs before any thread starts.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        // SAFETY: mallopt only sets an allocator parameter, and no other thread exists
-        // yet that could be allocating.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
         }
     }
 }
