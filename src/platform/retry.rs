@@ -150,12 +150,30 @@ impl NetworkFailure {
             Self::Timeout
         } else if error.is_connect() {
             Self::Connect
-        } else if error.is_request() || error.is_body() {
+        } else if error.is_request() || error.is_body() || cut_off_body(error) {
             Self::Interrupted
         } else {
             Self::Other
         }
     }
+}
+
+/// Whether a "decode" error is really a body the connection cut off: `Response::bytes`
+/// reports a reset or an early end after the headers as a decode error around a body
+/// or I/O error, while a body that arrived whole but could not be decoded has neither
+/// beneath it.
+fn cut_off_body(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let body = cause
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_body);
+        if body || cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Parses a `Retry-After` header given in seconds; Shopify's REST answers send decimals
@@ -377,6 +395,33 @@ mod tests {
         drop(listener);
         let error = reqwest::get(url).await.expect_err("nothing listens");
         assert_eq!(NetworkFailure::of(&error), NetworkFailure::Connect);
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_off_after_the_headers_is_interrupted_not_other() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut request = [0; 1024];
+            let _ = socket.read(&mut request).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"data\":";
+            socket.write_all(head.as_bytes()).await.expect("write");
+        });
+        let response = reqwest::get(url).await.expect("the headers arrive");
+        let error = response.bytes().await.expect_err("the body is cut off");
+        assert!(
+            error.is_decode(),
+            "reqwest calls it a decode error: {error:?}"
+        );
+        assert_eq!(
+            NetworkFailure::of(&error),
+            NetworkFailure::Interrupted,
+            "{error:?}"
+        );
     }
 
     #[test]
