@@ -3,10 +3,12 @@
 //! answer that breaks the connection in the middle of its body.
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
+use futures::StreamExt;
 
 /// Locks a mutex, ignoring poisoning.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -28,20 +30,28 @@ pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 }
 
 /// A 200 whose body sends `prefix` and then fails, which makes the server abort the
-/// connection: the client sees a transport error, never a complete answer.
-pub(crate) fn broken_body(prefix: &'static [u8], content_type: &'static str) -> Response {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(Bytes::from_static(prefix)),
+/// connection: the client sees a transport error, never a complete answer. With a
+/// prefix, the failure comes a moment later, so the prefix has left before the reset (at
+/// once, the reset can beat even the headers); without one, it comes at once.
+pub(crate) fn broken_body(prefix: impl Into<Bytes>, content_type: &'static str) -> Response {
+    let prefix: Bytes = prefix.into();
+    let pause = if prefix.is_empty() {
+        Duration::ZERO
+    } else {
+        Duration::from_millis(20)
+    };
+    let head = futures::stream::iter([Ok::<_, std::io::Error>(prefix)])
+        .filter(|chunk| std::future::ready(!matches!(chunk, Ok(b) if b.is_empty())));
+    let reset = futures::stream::once(async move {
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
             "simulated connection reset",
-        )),
-    ];
-    let chunks = chunks
-        .into_iter()
-        .filter(|c| !matches!(c, Ok(b) if b.is_empty()));
-    let body = Body::from_stream(futures::stream::iter(chunks));
-    let mut response = Response::new(body);
+        ))
+    });
+    let mut response = Response::new(Body::from_stream(head.chain(reset)));
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

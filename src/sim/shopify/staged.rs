@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -111,6 +112,27 @@ pub(crate) fn create(shared: &Shared, inputs: &[Value]) -> Owned {
 }
 
 /// A GCS-style XML error.
+/// An error status as the storage service answers it for a transient failure (an
+/// injected fault, on an upload or a result file download).
+pub(crate) fn storage_error(code: u16) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let name = status
+        .canonical_reason()
+        .unwrap_or("InternalError")
+        .replace(' ', "");
+    xml_error(
+        status,
+        &name,
+        "We encountered an internal error. Please try again.",
+    )
+}
+
+/// The storage service's answer for a file it does not hold.
+pub(crate) fn no_such_key() -> Response {
+    let message = "The specified key does not exist.";
+    xml_error(StatusCode::NOT_FOUND, "NoSuchKey", message)
+}
+
 fn xml_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = format!(
         "<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
@@ -132,12 +154,8 @@ pub(crate) async fn upload(State(shared): State<Arc<Shared>>, mut form: Multipar
         shared.count(|c| c.faults_injected += 1);
     }
     match fault {
-        Some(Fault::Status(code)) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            let message = "We encountered an internal error. Please try again.";
-            return xml_error(status, "InternalError", message);
-        }
-        Some(Fault::CloseConnection) => return broken_body(b"", "application/xml"),
+        Some(Fault::Status(code)) => return storage_error(code),
+        Some(Fault::CloseConnection) => return broken_body(Bytes::new(), "application/xml"),
         _ => {}
     }
     let mut fields: HashMap<String, String> = HashMap::new();

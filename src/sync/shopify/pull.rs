@@ -148,7 +148,7 @@ async fn bulk_pass<S: Sleeper + Clone + 'static>(
     }
     // No file: nothing matched (an empty shop), or a failed run delivered nothing.
     let ingested = match outcome.data_url() {
-        Some(url) => download_with_retries(client, url, kind, shop, salt).await?,
+        Some(url) => download_into_store(client, url, kind, shop, salt).await?,
         None => Ingested::default(),
     };
     report.absorb(&ingested.problems, ingested.problem_count);
@@ -169,7 +169,7 @@ async fn bulk_pass<S: Sleeper + Clone + 'static>(
 
 /// Reads a bulk file into the store, reading it again from the start when the stream
 /// breaks (writes are upserts, so a repeat is harmless).
-async fn download_with_retries<S: Sleeper + Clone + 'static>(
+async fn download_into_store<S: Sleeper + Clone + 'static>(
     client: &ShopifyClient<S>,
     url: &str,
     kind: Kind,
