@@ -5,6 +5,7 @@
 //! platform already held), and both platforms hold exactly what a clean run without
 //! kills leaves behind. The run ends with SIGTERM, which must finish within 10 s.
 
+#[allow(dead_code)] // this test uses part of the shared daemon process
 #[path = "support/daemon.rs"]
 mod daemon_process;
 

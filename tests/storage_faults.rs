@@ -2,19 +2,26 @@
 //! - disk full on write: `sync` and `run` under a file size limit (`RLIMIT_FSIZE`, with
 //!   SIGXFSZ ignored, so a write past it fails with EFBIG as on a full disk; no mount
 //!   rights needed) fail with a clear error, no panic, and leave a store that opens
-//!   with everything synced before intact; without the limit the next run completes;
+//!   with everything synced before intact; without the limit the next `sync`
+//!   completes, and the running daemon, its limit lifted, reopens its store by itself
+//!   and finishes the pass (sled refuses every write after a failed one until reopened);
 //! - a store written by a newer format version is refused by `run`, `sync` and `show`
 //!   with its version and path, and every tree left as it was (not the files' bytes:
 //!   sled rewrites its snapshot file whenever the database is opened).
 
+#[allow(dead_code)] // this test uses part of the shared daemon process
+#[path = "support/daemon.rs"]
+mod daemon_process;
+
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use daemon_process::DaemonProcess;
 use upsell_sync::model::{LineItem, Money, Order, OrderFlags, OrderId, ProductId};
-use upsell_sync::sim::shopify::{SimConfig, SimShopify};
+use upsell_sync::sim::shopify::{Fault, SimConfig, SimShopify};
 use upsell_sync::store::Store;
 
 const TOKEN: &str = "shpat_storage_fault_test";
@@ -24,6 +31,8 @@ const SHOP: &str = "sim";
 struct Rig {
     sim: SimShopify,
     dir: tempfile::TempDir,
+    /// The daemon's listen address.
+    listen: std::net::SocketAddr,
 }
 
 impl Rig {
@@ -50,7 +59,7 @@ impl Rig {
             url = sim.base_url()
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Self { sim, dir }
+        Self { sim, dir, listen }
     }
 
     fn store_path(&self) -> PathBuf {
@@ -124,6 +133,42 @@ fn limit_file_size(command: &mut Command, limit: u64) {
             Ok(())
         });
     }
+}
+
+/// Has the child ignore SIGXFSZ (kept across exec), so a file size limit set on it later
+/// with [`set_file_size_limit`] fails its writes with EFBIG instead of killing it.
+fn ignore_file_size_signal(command: &mut Command) {
+    // SAFETY: between fork and exec only `signal`, which is async-signal-safe, is called.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+}
+
+/// Sets the running process `pid`'s soft file size limit, keeping its hard limit, so it
+/// can be lifted again without privileges.
+fn set_file_size_limit(pid: u32, limit: u64) {
+    let pid = libc::pid_t::try_from(pid).unwrap();
+    let mut rlimit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: reads the current limits into a valid rlimit, setting nothing.
+    let read = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, std::ptr::null(), &raw mut rlimit) };
+    assert_eq!(read, 0, "prlimit: {}", std::io::Error::last_os_error());
+    rlimit.rlim_cur = limit.min(rlimit.rlim_max);
+    // SAFETY: sets from a valid rlimit, asking for no old value.
+    let set = unsafe {
+        libc::prlimit(
+            pid,
+            libc::RLIMIT_FSIZE,
+            &raw const rlimit,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(set, 0, "prlimit: {}", std::io::Error::last_os_error());
 }
 
 /// Standard output and standard error as text.
@@ -249,49 +294,72 @@ fn the_daemon_on_a_full_disk_reports_it_without_panicking_and_resumes_with_space
         let first = rig.run(&["sync"], None).await;
         assert!(first.status.success(), "{}", text(&first).1);
         rig.add_orders(3000);
-        let limit = largest_file(&rig.store_path());
+        // The first pass fails at once (a 400 is not retried), so the limit is set on a
+        // daemon whose store is open and whose retry pass, 4-5 s later, meets it. A limit
+        // set before the start would sometimes stop the store's own opening instead.
+        rig.sim.state().push_fault(Fault::Status(400));
 
         let mut command = rig.command(&["run"]);
-        limit_file_size(&mut command, limit);
-        let mut daemon = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = daemon.stderr.take().unwrap();
-        let log = tokio::task::spawn_blocking(move || {
-            use std::io::{BufRead as _, BufReader};
-            let mut lines = Vec::new();
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let found = line.contains("store could not be written");
-                lines.push(line);
-                if found {
-                    break;
-                }
-            }
-            lines.join("\n")
-        });
-        let log = tokio::time::timeout(Duration::from_secs(60), log)
-            .await
-            .expect("no disk-full error logged in 60 s")
-            .unwrap();
+        ignore_file_size_signal(&mut command);
+        let mut daemon = DaemonProcess::from_command(command);
+        let within = Duration::from_secs(60);
+
+        let failed = daemon.wait_for(&["pass failed"], within);
+        assert!(failed.is_some(), "no failed pass:\n{}", daemon.log_text());
+        set_file_size_limit(daemon.pid(), largest_file(&rig.store_path()));
+        let full = daemon.wait_for(&["store could not be written"], within);
+        let log = daemon.log_text();
+        assert!(full.is_some(), "no disk-full error:\n{log}");
         assert_clear_space_error("run", &log);
+        assert!(daemon.is_running(), "the daemon exited:\n{log}");
+
+        set_file_size_limit(daemon.pid(), libc::RLIM_INFINITY);
+        if let Err(metrics) = wait_for_orders(&rig, 3300, Duration::from_secs(90)).await {
+            panic!(
+                "the daemon did not count 3300 orders once space returned:\n{metrics}\n{}",
+                daemon.log_text()
+            );
+        }
         assert!(
-            daemon.try_wait().unwrap().is_none(),
-            "the daemon exited:\n{log}"
+            daemon.is_running(),
+            "the daemon exited:\n{}",
+            daemon.log_text()
         );
-        daemon.kill().unwrap();
-        daemon.wait().unwrap();
+        drop(daemon);
 
         wait_unlocked(&rig.store_path());
-        let again = rig.run(&["sync"], None).await;
-        let (stdout, stderr) = text(&again);
-        assert!(again.status.success(), "{stderr}");
-        assert!(
-            stdout.contains("orders: Shopify 3300 / store 3300 (match)"),
-            "{stdout}"
-        );
+        assert_eq!(stored_orders(&rig.store_path()).len(), 3300);
     });
+}
+
+/// Polls the daemon's metrics until it counts `orders` orders with no failure; returns
+/// the last metrics read, as an error if that took longer than `within`.
+async fn wait_for_orders(rig: &Rig, orders: u64, within: Duration) -> Result<String, String> {
+    let want = format!("{orders}");
+    let started = Instant::now();
+    loop {
+        // While the daemon starts again nothing listens: that reads as not yet.
+        let metrics = match reqwest::get(format!("http://{}/metrics", rig.listen)).await {
+            Ok(answer) => answer.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let value = |name: &str| {
+            metrics
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse::<f64>().ok())
+        };
+        let counted = value("upsell_sync_orders{").map(|v| format!("{v}"));
+        if counted.as_deref() == Some(want.as_str()) && value("upsell_sync_failures{") == Some(0.0)
+        {
+            return Ok(metrics);
+        }
+        if started.elapsed() > within {
+            return Err(metrics);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Waits for a killed process's lock on the store to go.

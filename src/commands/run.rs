@@ -1,12 +1,13 @@
 //! `upsell-sync run --config F`: the service. Starts the daemon, tells systemd it is
 //! ready (`Type=notify`), and runs until SIGTERM or SIGINT, then shuts down within
-//! `daemon.shutdown_timeout_seconds`.
+//! `daemon.shutdown_timeout_seconds`. A store that failed a write (a full disk) is
+//! reopened by starting the daemon again (`daemon::restart`).
 
 use std::path::PathBuf;
 
 use super::shops::runtime;
 use crate::config::Config;
-use crate::daemon::Daemon;
+use crate::daemon::restart::run_restarting;
 
 /// Where the config is.
 #[derive(Debug, clap::Args)]
@@ -38,20 +39,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<String> {
              the network without TLS; keep it on 127.0.0.1 behind a TLS reverse proxy"
         );
     }
-    runtime()?.block_on(async {
-        let daemon = Daemon::start(config).await?;
-        tracing::info!(
-            admin = %format!("http://{}/", daemon.address()),
-            "admin overview (log in with ?token=<daemon.admin_token>)"
-        );
-        notify_systemd(&[sd_notify::NotifyState::Ready]);
-        daemon
-            .run_until(async {
-                signal().await;
-                notify_systemd(&[sd_notify::NotifyState::Stopping]);
-            })
-            .await
-    })?;
+    runtime()?.block_on(run_restarting(
+        config,
+        async {
+            signal().await;
+            notify_systemd(&[sd_notify::NotifyState::Stopping]);
+        },
+        |daemon| {
+            tracing::info!(
+                admin = %format!("http://{}/", daemon.address()),
+                "admin overview (log in with ?token=<daemon.admin_token>)"
+            );
+            notify_systemd(&[sd_notify::NotifyState::Ready]);
+        },
+    ))?;
     Ok("upsell-sync stopped".to_owned())
 }
 

@@ -2,14 +2,35 @@
 //! per delivery would cap throughput at the disk's sync rate. Handlers ask the flusher
 //! for durability; it flushes once for everyone who asked while the previous flush ran.
 
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+
+/// Why a flush did not make the writes durable.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum FlushError {
+    /// The store failed the flush (shared by everyone the flush was for).
+    #[error(transparent)]
+    Store(Arc<StoreError>),
+    /// The flusher task is gone (the server is shutting down) or its flush panicked.
+    #[error("the store's flusher has stopped{0}")]
+    Stopped(String),
+}
+
+impl FlushError {
+    /// Whether the store must be reopened before it takes writes again.
+    #[must_use]
+    pub fn needs_reopen(&self) -> bool {
+        matches!(self, Self::Store(error) if error.needs_reopen())
+    }
+}
 
 /// Sends flush requests to the flusher task. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Flusher {
-    requests: mpsc::UnboundedSender<oneshot::Sender<Result<(), String>>>,
+    requests: mpsc::UnboundedSender<oneshot::Sender<Result<(), FlushError>>>,
 }
 
 impl Flusher {
@@ -24,10 +45,10 @@ impl Flusher {
                     batch.push(next);
                 }
                 let store = store.clone();
-                let result = tokio::task::spawn_blocking(move || store.flush())
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r.map_err(|e| e.to_string()));
+                let result = match tokio::task::spawn_blocking(move || store.flush()).await {
+                    Ok(flushed) => flushed.map_err(|e| FlushError::Store(Arc::new(e))),
+                    Err(panicked) => Err(FlushError::Stopped(format!(": {panicked}"))),
+                };
                 for waiter in batch {
                     let _ = waiter.send(result.clone());
                 }
@@ -37,13 +58,11 @@ impl Flusher {
     }
 
     /// Returns once everything written before the call is durable.
-    pub async fn flush(&self) -> Result<(), String> {
+    pub async fn flush(&self) -> Result<(), FlushError> {
         let (done, wait) = oneshot::channel();
-        self.requests
-            .send(done)
-            .map_err(|_| "the store's flusher has stopped".to_owned())?;
-        wait.await
-            .map_err(|_| "the store's flusher has stopped".to_owned())?
+        let stopped = || FlushError::Stopped(String::new());
+        self.requests.send(done).map_err(|_| stopped())?;
+        wait.await.map_err(|_| stopped())?
     }
 }
 
@@ -64,7 +83,7 @@ mod tests {
             })
             .collect();
         for wait in waits {
-            assert_eq!(wait.await.unwrap(), Ok(()));
+            assert!(wait.await.unwrap().is_ok());
         }
         assert_eq!(shop.job_count(), 50);
     }

@@ -160,9 +160,12 @@ async fn enqueue(
     let queued = endpoint
         .store
         .enqueue_delivery(delivery, &job.encode(), received_at.timestamp());
-    let failed = |error: String| {
+    let failed = |error: String, needs_reopen: bool| {
         tracing::error!(shop, error, "could not queue a webhook");
         state.board.webhook(shop, "store_error");
+        if needs_reopen {
+            state.board.store_write_failed();
+        }
         // A 5xx makes the platform deliver again later.
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -179,14 +182,14 @@ async fn enqueue(
         }
         Ok(Enqueued::Job(id)) => {
             if let Err(error) = state.flusher.flush().await {
-                return failed(error);
+                return failed(error.to_string(), error.needs_reopen());
             }
             endpoint.wake.notify_one();
             state.board.webhook(shop, "accepted");
             tracing::debug!(shop, topic, job = id, "webhook queued");
             (StatusCode::OK, "queued".to_owned())
         }
-        Err(error) => failed(error.to_string()),
+        Err(error) => failed(error.to_string(), error.needs_reopen()),
     }
 }
 

@@ -108,6 +108,16 @@ pub enum StoreError {
     Sled(sled::Error),
 }
 
+impl StoreError {
+    /// Whether the store must be reopened before it takes another write: sled keeps the
+    /// first I/O error of a write (a full disk, say) and answers every later write with
+    /// it, even once the cause is gone, until the database is opened again.
+    #[must_use]
+    pub fn needs_reopen(&self) -> bool {
+        matches!(self, Self::OutOfSpace(_) | Self::Sled(sled::Error::Io(_)))
+    }
+}
+
 impl From<sled::Error> for StoreError {
     fn from(error: sled::Error) -> Self {
         if is_out_of_space(&error) {

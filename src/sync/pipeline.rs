@@ -381,8 +381,7 @@ impl Pipeline {
                 Ok(None) => break,
                 Err(error) => {
                     tracing::error!(shop = self.name(), error = %error, "applying webhook jobs failed");
-                    self.board
-                        .error(self.name(), Phase::Applying, format!("{error:#}"));
+                    self.board.failed(self.name(), Phase::Applying, &error);
                     break;
                 }
             }

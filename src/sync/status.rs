@@ -7,8 +7,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
 
 use super::connect::ApiUsage;
+use crate::store::StoreError;
 
 /// Errors kept per shop for display; older ones are only counted.
 const ERRORS_KEPT: usize = 10;
@@ -117,6 +119,9 @@ impl ShopStatus {
 #[derive(Clone, Debug, Default)]
 pub struct StatusBoard {
     shops: Arc<Mutex<BTreeMap<String, ShopStatus>>>,
+    /// Cancelled once a store write failed in a way only reopening the store clears
+    /// ([`StoreError::needs_reopen`]); the daemon then starts again.
+    store_failed: CancellationToken,
 }
 
 impl StatusBoard {
@@ -163,8 +168,29 @@ impl StatusBoard {
     /// Records that `shop`'s `phase` failed: the error and its causes, in words (what
     /// the pipeline shows; the fault-matrix tests read it back through this one door).
     /// Not logged here: the caller logs the failure as an error.
+    /// A store error among the causes that needs the store reopened is also reported as
+    /// [`Self::store_write_failed`].
     pub fn failed(&self, shop: &str, phase: Phase, error: &anyhow::Error) {
         self.record(shop, phase, format!("{error:#}"));
+        let store_failed = error.chain().any(|cause| {
+            cause
+                .downcast_ref::<StoreError>()
+                .is_some_and(StoreError::needs_reopen)
+        });
+        if store_failed {
+            self.store_write_failed();
+        }
+    }
+
+    /// Reports that the store refuses writes until it is reopened (see
+    /// [`StoreError::needs_reopen`]).
+    pub fn store_write_failed(&self) {
+        self.store_failed.cancel();
+    }
+
+    /// Resolves once a store write failed so that the store must be reopened.
+    pub async fn store_failure(&self) {
+        self.store_failed.cancelled().await;
     }
 
     /// Records the records a pull skipped, each naming the record and its field.
@@ -198,5 +224,53 @@ impl StatusBoard {
         self.shops
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn out_of_space() -> StoreError {
+        StoreError::from(sled::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::StorageFull,
+        )))
+    }
+
+    async fn reported(board: &StatusBoard) -> bool {
+        tokio::time::timeout(Duration::from_millis(50), board.store_failure())
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn a_store_write_failure_beneath_a_pass_error_is_reported_for_a_reopen() {
+        let board = StatusBoard::default();
+        board.register("s", "shopify");
+        let error = anyhow::Error::new(out_of_space()).context("pulling orders");
+        board.failed("s", Phase::Pulling, &error);
+        assert!(reported(&board).await);
+        assert_eq!(board.shop("s").unwrap().errors_total, 1);
+    }
+
+    #[tokio::test]
+    async fn other_failures_are_shown_but_need_no_reopen() {
+        let board = StatusBoard::default();
+        board.register("s", "shopify");
+        let corrupt = StoreError::Corrupt {
+            tree: "t".into(),
+            key: "k".into(),
+            reason: "bad".into(),
+        };
+        board.failed("s", Phase::Pulling, &anyhow::Error::new(corrupt));
+        board.failed(
+            "s",
+            Phase::Pushing,
+            &anyhow::anyhow!("Shopify answered 503"),
+        );
+        assert!(!reported(&board).await);
+        assert_eq!(board.shop("s").unwrap().errors_total, 2);
     }
 }

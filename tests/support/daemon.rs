@@ -20,10 +20,18 @@ pub struct DaemonProcess {
 impl DaemonProcess {
     /// Starts `upsell-sync run --config <config>` with JSON logs on stderr.
     pub fn spawn(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_upsell-sync"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_upsell-sync"));
+        command
             .args(["run", "--config"])
             .arg(config)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", "info");
+        Self::from_command(command)
+    }
+
+    /// Starts `command` (the binary with its arguments, environment and limits), reading
+    /// its standard error line by line.
+    pub fn from_command(mut command: Command) -> Self {
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -42,6 +50,24 @@ impl DaemonProcess {
             lines,
             log: Vec::new(),
         }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Every line read so far, as one text (for failure messages).
+    pub fn log_text(&mut self) -> String {
+        while let Ok(line) = self.lines.try_recv() {
+            self.log.push(line);
+        }
+        self.log.join("\n")
     }
 
     /// Waits for a log line containing every one of `needles`; returns it, or `None`

@@ -2,7 +2,10 @@
 //! one pipeline per enabled shop and the HTTP server, and shuts all of it down in order
 //! — stop accepting, let each pipeline finish its job batch, flush the store — within
 //! the configured timeout. This is the one module that wires `server` and `sync`
-//! together (DESIGN.md: main → server, sync).
+//! together (DESIGN.md: main → server, sync). [`restart`] keeps `run`'s daemon going
+//! through a store that failed a write.
+
+pub mod restart;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -138,7 +141,16 @@ impl Daemon {
 
     /// Stops accepting, lets pipelines finish their batch, flushes the store. Tasks
     /// still running after the timeout are abandoned (every step is crash-safe).
-    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let store = self.stop_tasks().await;
+        tokio::task::spawn_blocking(move || store.flush()).await??;
+        tracing::info!("upsell-sync stopped; store flushed");
+        Ok(())
+    }
+
+    /// Stops every task (see [`Self::shutdown`]) and hands back the store, the last
+    /// handle the daemon held.
+    async fn stop_tasks(mut self) -> Store {
         self.shutdown.cancel();
         let drained = tokio::time::timeout(self.timeout, async {
             while self.tasks.join_next().await.is_some() {}
@@ -151,24 +163,39 @@ impl Daemon {
             );
             self.tasks.abort_all();
         }
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.flush()).await??;
-        tracing::info!("upsell-sync stopped; store flushed");
-        Ok(())
+        self.store
     }
 
-    /// Runs until `stop` resolves (a signal, say), then shuts down.
+    /// Runs until `stop` resolves (a signal, say), then shuts down; or until the store
+    /// fails a write that only reopening it clears, then stops without the final flush
+    /// (it would fail the same way; what was flushed before is kept).
     pub async fn run_until(
         self,
         stop: impl std::future::Future<Output = ()>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Stopped> {
         let token = self.shutdown.clone();
+        let board = self.board.clone();
         tokio::select! {
             () = stop => {}
             () = token.cancelled() => {}
+            () = board.store_failure() => {
+                tracing::error!("the store refuses writes until it is reopened; stopping the daemon to start it again");
+                drop(self.stop_tasks().await);
+                return Ok(Stopped::StoreFailed);
+            }
         }
-        self.shutdown().await
+        self.shutdown().await?;
+        Ok(Stopped::Asked)
     }
+}
+
+/// Why [`Daemon::run_until`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// `stop` resolved or the shutdown token was cancelled.
+    Asked,
+    /// A store write failed so that the store must be reopened (a full disk, say).
+    StoreFailed,
 }
 
 fn resolve(
