@@ -118,8 +118,9 @@ impl Rig {
 /// Makes the child's writes past `limit` bytes of any file fail with EFBIG (as on a full
 /// disk) instead of killing it with SIGXFSZ.
 fn limit_file_size(command: &mut Command, limit: u64) {
-    // SAFETY: between fork and exec only async-signal-safe calls are made: setrlimit
-    // and signal, on values owned by the closure.
+    ignore_file_size_signal(command);
+    // SAFETY: between fork and exec only `setrlimit`, which is async-signal-safe, is
+    // called, on a value owned by the closure.
     unsafe {
         command.pre_exec(move || {
             let rlimit = libc::rlimit {
@@ -129,14 +130,14 @@ fn limit_file_size(command: &mut Command, limit: u64) {
             if libc::setrlimit(libc::RLIMIT_FSIZE, &raw const rlimit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             Ok(())
         });
     }
 }
 
-/// Has the child ignore SIGXFSZ (kept across exec), so a file size limit set on it later
-/// with [`set_file_size_limit`] fails its writes with EFBIG instead of killing it.
+/// Has the child ignore SIGXFSZ (kept across exec), so a file size limit (set before the
+/// exec, or later with [`set_file_size_limit`]) fails its writes with EFBIG instead of
+/// killing it.
 fn ignore_file_size_signal(command: &mut Command) {
     // SAFETY: between fork and exec only `signal`, which is async-signal-safe, is called.
     unsafe {
@@ -334,8 +335,7 @@ fn the_daemon_on_a_full_disk_reports_it_without_panicking_and_resumes_with_space
 
 /// Polls the daemon's metrics until it counts `orders` orders with no failure; returns
 /// the last metrics read, as an error if that took longer than `within`.
-async fn wait_for_orders(rig: &Rig, orders: u64, within: Duration) -> Result<String, String> {
-    let want = format!("{orders}");
+async fn wait_for_orders(rig: &Rig, orders: u32, within: Duration) -> Result<String, String> {
     let started = Instant::now();
     loop {
         // While the daemon starts again nothing listens: that reads as not yet.
@@ -350,8 +350,8 @@ async fn wait_for_orders(rig: &Rig, orders: u64, within: Duration) -> Result<Str
                 .and_then(|l| l.rsplit(' ').next())
                 .and_then(|v| v.parse::<f64>().ok())
         };
-        let counted = value("upsell_sync_orders{").map(|v| format!("{v}"));
-        if counted.as_deref() == Some(want.as_str()) && value("upsell_sync_failures{") == Some(0.0)
+        if value("upsell_sync_orders{") == Some(f64::from(orders))
+            && value("upsell_sync_failures{") == Some(0.0)
         {
             return Ok(metrics);
         }

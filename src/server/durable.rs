@@ -14,9 +14,12 @@ pub enum FlushError {
     /// The store failed the flush (shared by everyone the flush was for).
     #[error(transparent)]
     Store(Arc<StoreError>),
-    /// The flusher task is gone (the server is shutting down) or its flush panicked.
-    #[error("the store's flusher has stopped{0}")]
-    Stopped(String),
+    /// The flusher task is gone: the server is shutting down.
+    #[error("the store's flusher has stopped")]
+    Stopped,
+    /// The flush panicked (its message).
+    #[error("the store's flush panicked: {0}")]
+    Panicked(String),
 }
 
 impl FlushError {
@@ -47,7 +50,7 @@ impl Flusher {
                 let store = store.clone();
                 let result = match tokio::task::spawn_blocking(move || store.flush()).await {
                     Ok(flushed) => flushed.map_err(|e| FlushError::Store(Arc::new(e))),
-                    Err(panicked) => Err(FlushError::Stopped(format!(": {panicked}"))),
+                    Err(panicked) => Err(FlushError::Panicked(panicked.to_string())),
                 };
                 for waiter in batch {
                     let _ = waiter.send(result.clone());
@@ -60,9 +63,8 @@ impl Flusher {
     /// Returns once everything written before the call is durable.
     pub async fn flush(&self) -> Result<(), FlushError> {
         let (done, wait) = oneshot::channel();
-        let stopped = || FlushError::Stopped(String::new());
-        self.requests.send(done).map_err(|_| stopped())?;
-        wait.await.map_err(|_| stopped())?
+        self.requests.send(done).map_err(|_| FlushError::Stopped)?;
+        wait.await.map_err(|_| FlushError::Stopped)?
     }
 }
 

@@ -168,6 +168,7 @@ impl StatusBoard {
     /// Records that `shop`'s `phase` failed: the error and its causes, in words (what
     /// the pipeline shows; the fault-matrix tests read it back through this one door).
     /// Not logged here: the caller logs the failure as an error.
+    ///
     /// A store error among the causes that needs the store reopened is also reported as
     /// [`Self::store_write_failed`].
     pub fn failed(&self, shop: &str, phase: Phase, error: &anyhow::Error) {

@@ -64,10 +64,15 @@ impl DaemonProcess {
 
     /// Every line read so far, as one text (for failure messages).
     pub fn log_text(&mut self) -> String {
+        self.read_waiting_lines();
+        self.log.join("\n")
+    }
+
+    /// Moves the lines already read off standard error into [`Self::log`].
+    fn read_waiting_lines(&mut self) {
         while let Ok(line) = self.lines.try_recv() {
             self.log.push(line);
         }
-        self.log.join("\n")
     }
 
     /// Waits for a log line containing every one of `needles`; returns it, or `None`
@@ -103,9 +108,7 @@ impl DaemonProcess {
         let deadline = started + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                while let Ok(line) = self.lines.try_recv() {
-                    self.log.push(line);
-                }
+                self.read_waiting_lines();
                 return (status, started.elapsed());
             }
             assert!(Instant::now() < deadline, "no exit 30 s after SIGTERM");

@@ -111,7 +111,6 @@ pub(crate) fn create(shared: &Shared, inputs: &[Value]) -> Owned {
         .with("userErrors", Vec::<Owned>::new())
 }
 
-/// A GCS-style XML error.
 /// An error status as the storage service answers it for a transient failure (an
 /// injected fault, on an upload or a result file download).
 pub(crate) fn storage_error(code: u16) -> Response {
@@ -133,6 +132,7 @@ pub(crate) fn no_such_key() -> Response {
     xml_error(StatusCode::NOT_FOUND, "NoSuchKey", message)
 }
 
+/// A GCS-style XML error.
 fn xml_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = format!(
         "<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
